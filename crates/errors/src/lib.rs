@@ -1,0 +1,251 @@
+//! Every error Searchlight can show a client, declared once.
+//!
+//! The table below is the single definition of each public error: its name, the HTTP status,
+//! the Callosum error code ThoughtSpot clients know, and the message. Domain crates (identity,
+//! catalog, search, engine) return [`Error`]; the HTTP layer turns it into the v1 error body
+//! (`code`, `incident_id_guid`, `trace_id_guid`, `debug`). Messages are written for the person
+//! who sent the request: they name the parameter, value or principal that was wrong and say
+//! what was expected.
+//!
+//! Faults that are not the caller's doing go through [`Error::Internal`]: the client sees a
+//! generic 500 with the incident id, the details go to the log.
+
+use std::fmt;
+
+/// Callosum error codes (reference/api-v1.md §3.1).
+pub mod code {
+    pub const INTERNAL: u32 = 10000;
+    pub const BAD_REQUEST: u32 = 10002;
+    pub const AUTHENTICATION: u32 = 10003;
+}
+
+/// Formats a list of names for messages: `a, b, c`.
+pub struct NameList<'a>(pub &'a [String]);
+
+impl fmt::Display for NameList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
+macro_rules! error_table {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident $({ $($field:ident : $ty:ty),* $(,)? })? = ($status:literal, $code:expr, $message:literal)
+    ),* $(,)?) => {
+        /// A public error. See the module documentation.
+        #[derive(Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum Error {
+            $(
+                $(#[$doc])*
+                #[error($message)]
+                $name $({ $($field: $ty),* })?,
+            )*
+            /// A fault inside the server (store unreachable, I/O error, a bug). Never caused by
+            /// bad input; logged with the incident id.
+            #[error("Internal error: {0}")]
+            Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+        }
+
+        impl Error {
+            /// The HTTP status this error is answered with.
+            pub fn status(&self) -> u16 {
+                match self {
+                    $(Self::$name { .. } => $status,)*
+                    Self::Internal(_) => 500,
+                }
+            }
+
+            /// The Callosum error code in the response body.
+            pub fn code(&self) -> u32 {
+                match self {
+                    $(Self::$name { .. } => $code,)*
+                    Self::Internal(_) => code::INTERNAL,
+                }
+            }
+
+            /// The error's name in the table, for logs and tests.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$name { .. } => stringify!($name),)*
+                    Self::Internal(_) => "Internal",
+                }
+            }
+        }
+    };
+}
+
+use code::{AUTHENTICATION, BAD_REQUEST};
+
+error_table! {
+    // ---- every request ----------------------------------------------------------------
+    /// POST without the `X-Requested-By` header.
+    MissingRequestedBy = (400, BAD_REQUEST,
+        "Missing header X-Requested-By: every POST request must carry it (any value, e.g. 'X-Requested-By: ThoughtSpot')"),
+    MissingParameter { name: String } = (400, BAD_REQUEST,
+        "Missing required parameter '{name}'"),
+    InvalidParameter { name: String, value: String, expected: String } = (400, BAD_REQUEST,
+        "Invalid value '{value}' for parameter '{name}': expected {expected}"),
+    /// The body could not be read as the content type it declares.
+    MalformedBody { content_type: String, reason: String } = (400, BAD_REQUEST,
+        "Could not read the {content_type} request body: {reason}"),
+    UnsupportedContentType { content_type: String, expected: String } = (415, BAD_REQUEST,
+        "Unsupported content type '{content_type}': this endpoint reads its parameters from {expected}"),
+    UnknownEndpoint { method: String, path: String } = (404, BAD_REQUEST,
+        "No endpoint {method} {path}: see /external/swagger for the endpoints this server provides"),
+    MethodNotAllowed { method: String, path: String } = (405, BAD_REQUEST,
+        "Method {method} is not allowed on {path}"),
+
+    // ---- sessions and authorization -----------------------------------------------------
+    NotLoggedIn = (401, AUTHENTICATION,
+        "Not logged in: no valid session. Log in with POST /callosum/v1/tspublic/v1/session/login and send the JSESSIONID cookie back"),
+    WrongCredentials { username: String } = (401, AUTHENTICATION,
+        "Unable to authenticate user {username}: wrong username or password"),
+    PrivilegeRequired { user: String, privilege: String, action: String } = (403, AUTHENTICATION,
+        "User '{user}' may not {action}: this needs the {privilege} privilege"),
+    ObjectAccessDenied { user: String, object: String } = (403, AUTHENTICATION,
+        "User '{user}' has no access to {object}"),
+
+    // ---- users and groups ---------------------------------------------------------------
+    UnknownUser { name: String } = (400, BAD_REQUEST,
+        "No user found with the given username: {name}"),
+    UnknownGroup { name: String } = (400, BAD_REQUEST,
+        "No group found with the given name: {name}"),
+    UnknownPrivilege { name: String, allowed: String } = (400, BAD_REQUEST,
+        "Unknown privilege '{name}': expected one of {allowed}"),
+    WrongCurrentPassword { name: String } = (401, AUTHENTICATION,
+        "The current password given for '{name}' is wrong"),
+    SamePassword = (400, BAD_REQUEST,
+        "New password cannot be the same as current password"),
+    EmptyPassword = (400, BAD_REQUEST,
+        "The new password must not be empty"),
+    BuiltinOwnershipTransfer { name: String } = (400, BAD_REQUEST,
+        "Ownership cannot be transferred to or from the built-in user '{name}'"),
+    SameOwnershipUsers { name: String } = (400, BAD_REQUEST,
+        "fromUserName and toUserName are both '{name}': nothing to transfer"),
+
+    // ---- user/sync ----------------------------------------------------------------------
+    SyncPrincipalsNotJson { reason: String } = (400, BAD_REQUEST,
+        "Parameter 'principals' is not a JSON array of principals: {reason}"),
+    SyncMissingName { index: usize } = (400, BAD_REQUEST,
+        "Principal #{index} in 'principals' has no name"),
+    SyncInvalidField { principal: String, field: String, reason: String } = (400, BAD_REQUEST,
+        "Principal '{principal}': invalid '{field}': {reason}"),
+    SyncUnknownType { principal: String, value: String } = (400, BAD_REQUEST,
+        "Principal '{principal}' has unknown principalTypeEnum '{value}': expected LOCAL_USER or LOCAL_GROUP (or LDAP_USER, SAML_USER, OIDC_USER, LDAP_GROUP)"),
+    SyncDuplicatePrincipal { kind: String, name: String } = (400, BAD_REQUEST,
+        "The {kind} '{name}' appears more than once in 'principals'"),
+    SyncUnknownParent { principal: String, group: String } = (400, BAD_REQUEST,
+        "Principal '{principal}' names group '{group}' in groupNames, but no such group exists or is in 'principals'"),
+    SyncMembershipCycle { cycle: String } = (400, BAD_REQUEST,
+        "Group memberships in 'principals' form a cycle: {cycle}"),
+    SyncBuiltinChange { name: String, reason: String } = (400, BAD_REQUEST,
+        "Principal '{name}' is built in and cannot be changed by user/sync: {reason}"),
+
+    // ---- search -------------------------------------------------------------------------
+    // Positions are 0-based character offsets into the query string.
+    /// The query string is empty (or holds only spaces and commas).
+    SearchEmptyQuery = (400, BAD_REQUEST,
+        "Cannot create Answer from empty query"),
+    /// `[token]` names no column or synonym. `suggestions` is empty or
+    /// ` Did you mean: <up to 3 names>?`.
+    SearchUnknownColumn { token: String, suggestions: String } = (400, BAD_REQUEST,
+        "Search did not find \"{token}\" in your data or metadata.{suggestions}"),
+    /// A word, keyword or character that cannot stand where it is.
+    SearchUnknownToken { token: String, position: usize } = (400, BAD_REQUEST,
+        "Search did not find \"{token}\" in your data or metadata (at character {position})."),
+    /// An incomplete phrase (`[revenue] >` with no value, `between 1` with no `and`). `found`
+    /// is a quoted token or "the end of the search".
+    SearchExpected { expected: String, after: String, found: String, position: usize } = (400, BAD_REQUEST,
+        "Search expected {expected} after \"{after}\" (at character {position}) but found {found}"),
+    /// A ThoughtSpot keyword Searchlight does not implement yet (`growth of`, `vs`, `in`, …).
+    SearchUnsupported { token: String, position: usize } = (400, BAD_REQUEST,
+        "\"{token}\" (at character {position}) is not supported yet"),
+    /// A date bucket or date keyword not bound to a column (`monthly` instead of `[Order Date].monthly`).
+    SearchUnboundDateKeyword { token: String, position: usize } = (400, BAD_REQUEST,
+        "\"{token}\" (at character {position}) must be bound to a date column with a dot, e.g. [Order Date].'{token}'"),
+    /// A value that does not fit the column's type or range.
+    SearchInvalidValue { column: String, value: String, expected: String } = (400, BAD_REQUEST,
+        "Invalid value \"{value}\" for column \"{column}\": expected {expected}"),
+    /// A column used in a way its type or kind does not allow.
+    SearchInvalidColumnUse { column: String, reason: String } = (400, BAD_REQUEST,
+        "Column \"{column}\" cannot be used this way: {reason}"),
+    /// An aggregation that does not apply to the column's type (`sum [Ship Mode]`).
+    SearchInvalidAggregation { aggregation: String, column: String, data_type: String } = (400, BAD_REQUEST,
+        "Cannot compute \"{aggregation}\" of column \"{column}\": it is a {data_type} column"),
+    /// `top n` / `bottom n` with no measure and no `by` column.
+    SearchRankingWithoutMeasure { keyword: String, position: usize } = (400, BAD_REQUEST,
+        "\"{keyword}\" (at character {position}) needs a measure to rank by: add a measure such as [Revenue] to the search, or name the ranking column with \"{keyword} n by [column]\""),
+    /// A keyword that may appear once (`top`, `bottom`) appears again.
+    SearchDuplicateKeyword { token: String, position: usize } = (400, BAD_REQUEST,
+        "\"{token}\" (at character {position}) can appear only once in a search"),
+    /// Every column of the search is only used in filters.
+    SearchNoOutputColumns = (400, BAD_REQUEST,
+        "The search has no columns to show: every column in it is only used in a filter. Add a column such as [Revenue]"),
+    /// A model (worksheet) filter whose text holds something other than filters.
+    SearchNotAFilter { filter: String, found: String } = (400, BAD_REQUEST,
+        "Model filter \"{filter}\" may contain only filters, but \"{found}\" is not a filter"),
+    /// A bad pinboarddata runtime filter (`col<n>`/`op<n>`/`val<n>`).
+    SearchInvalidRuntimeFilter { column: String, op: String, reason: String } = (400, BAD_REQUEST,
+        "Invalid runtime filter on column \"{column}\" with operator \"{op}\": {reason}"),
+}
+
+impl Error {
+    /// Wraps an internal fault.
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(err.into())
+    }
+
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid_parameter(
+        name: impl Into<String>,
+        value: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Self {
+        Self::InvalidParameter {
+            name: name.into(),
+            value: value.into(),
+            expected: expected.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::MissingParameter`].
+    pub fn missing_parameter(name: impl Into<String>) -> Self {
+        Self::MissingParameter { name: name.into() }
+    }
+
+    /// Whether the caller is at fault (4xx) rather than the server (5xx).
+    pub fn is_client_error(&self) -> bool {
+        self.status() < 500
+    }
+}
+
+/// Result with the public error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_maps_status_code_and_message() {
+        let err = Error::UnknownUser {
+            name: "guest9".into(),
+        };
+        assert_eq!(err.status(), 400);
+        assert_eq!(err.code(), 10002);
+        assert_eq!(err.name(), "UnknownUser");
+        assert_eq!(
+            err.to_string(),
+            "No user found with the given username: guest9"
+        );
+
+        let err = Error::NotLoggedIn;
+        assert_eq!((err.status(), err.code()), (401, 10003));
+
+        let err = Error::internal("disk full");
+        assert_eq!((err.status(), err.code()), (500, 10000));
+        assert!(!err.is_client_error());
+    }
+}

@@ -1,0 +1,77 @@
+//! Turning a [`searchlight_errors::Error`] into the v1 error response.
+//!
+//! Handlers return [`ApiError`]. Its response carries the error as an extension and no body
+//! yet: the request-context middleware, which knows the request's incident and trace ids,
+//! writes the body, so the ids in the body and in the `x-callosum-*` headers always agree.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use searchlight_errors::Error;
+
+/// A handler error: any public error.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        Self(err)
+    }
+}
+
+/// The error a response stands for, kept until the middleware renders it.
+#[derive(Clone)]
+pub(crate) struct PendingError(pub Arc<Error>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = status.into_response();
+        response
+            .extensions_mut()
+            .insert(PendingError(Arc::new(self.0)));
+        response
+    }
+}
+
+/// The v1 error body. `debug` is a string holding a JSON array of messages, which clients
+/// such as cs_tools decode with `json.loads`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: u32,
+    incident_id_guid: &'a str,
+    trace_id_guid: &'a str,
+    debug: String,
+}
+
+/// What the client is told. Internal faults get a generic message pointing at the incident
+/// id; their details stay in the server log.
+pub(crate) fn client_message(err: &Error, incident_id: &str) -> String {
+    if err.is_client_error() {
+        err.to_string()
+    } else {
+        format!(
+            "Internal error: the server could not complete the request. \
+             Incident {incident_id} has the details in the server log."
+        )
+    }
+}
+
+/// Builds the full error response.
+pub(crate) fn render(err: &Error, incident_id: &str, trace_id: &str) -> Response {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let messages = vec![client_message(err, incident_id)];
+    let body = ErrorBody {
+        code: err.code(),
+        incident_id_guid: incident_id,
+        trace_id_guid: trace_id,
+        // A Vec<String> always serialises.
+        debug: serde_json::to_string(&messages).unwrap_or_default(),
+    };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,335 @@
+//! Lenient v1 parameter decoding.
+//!
+//! ThoughtSpot clients put parameters in the query string, in urlencoded bodies and in
+//! multipart bodies (some as file parts named after themselves), and spell lists four ways.
+//! [`Params`] reads all of these into one map (the body wins over the query string) and its
+//! accessors apply the v1 conventions: `-1`, `""` and `[]` mean "not given", booleans are
+//! `true`/`false` in any case, and list parameters accept a JSON array, `['a','b']`,
+//! `[a, b]`, `"a"` and a bare `a`.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header::CONTENT_TYPE;
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use searchlight_errors::{Error, Result};
+
+/// The merged parameters of a request. Every value is kept as text; a name may repeat
+/// (`val1=a&val1=b`).
+#[derive(Debug, Default, Clone)]
+pub struct Params {
+    values: HashMap<String, Vec<String>>,
+}
+
+impl Params {
+    /// Parameters from an urlencoded string (`+` is a space).
+    pub fn from_urlencoded(input: &[u8]) -> Self {
+        let mut params = Self::default();
+        for (name, value) in form_urlencoded::parse(input) {
+            params.push(name.into_owned(), value.into_owned());
+        }
+        params
+    }
+
+    fn push(&mut self, name: String, value: String) {
+        self.values.entry(name).or_default().push(value);
+    }
+
+    /// Adds `body`'s parameters; a name given in the body replaces the query string's.
+    fn merge_body(&mut self, body: Params) {
+        for (name, values) in body.values {
+            self.values.insert(name, values);
+        }
+    }
+
+    /// Every value of the first of `names` that is present. Names match exactly first,
+    /// then ignoring ASCII case.
+    fn lookup(&self, names: &[&str]) -> Option<(&str, &[String])> {
+        for name in names {
+            if let Some((key, values)) = self.values.get_key_value(*name) {
+                return Some((key.as_str(), values.as_slice()));
+            }
+        }
+        for name in names {
+            if let Some((key, values)) = self
+                .values
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            {
+                return Some((key.as_str(), values.as_slice()));
+            }
+        }
+        None
+    }
+
+    /// The raw value of the first of `names` present (the last one if it repeats).
+    pub fn raw(&self, names: &[&str]) -> Option<&str> {
+        self.lookup(names)
+            .and_then(|(_, values)| values.last())
+            .map(String::as_str)
+    }
+
+    /// Every value of a repeatable parameter (`val1=a&val1=b`).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.lookup(&[name])
+            .map(|(_, values)| values.to_vec())
+            .unwrap_or_default()
+    }
+
+    /// The parameter names present, for parameters numbered by clients (`col1`, `col2`, …).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
+    /// A text parameter; `None` when absent or empty.
+    pub fn text(&self, names: &[&str]) -> Option<&str> {
+        self.raw(names).filter(|v| !v.is_empty())
+    }
+
+    /// A required text parameter (`names[0]` is the documented name, the rest aliases).
+    pub fn required(&self, names: &[&str]) -> Result<&str> {
+        self.text(names)
+            .ok_or_else(|| Error::missing_parameter(names[0]))
+    }
+
+    /// A boolean: `true`/`false` in any case; `default` when absent, empty or `-1`.
+    pub fn bool(&self, names: &[&str], default: bool) -> Result<bool> {
+        match self
+            .lookup(names)
+            .and_then(|(name, values)| Some((name, values.last()?)))
+        {
+            None => Ok(default),
+            Some((name, value)) => match value.trim() {
+                "" | "-1" => Ok(default),
+                v if v.eq_ignore_ascii_case("true") => Ok(true),
+                v if v.eq_ignore_ascii_case("false") => Ok(false),
+                other => Err(Error::invalid_parameter(name, other, "true or false")),
+            },
+        }
+    }
+
+    /// An integer; `None` when absent, empty or `-1`.
+    pub fn int(&self, names: &[&str]) -> Result<Option<i64>> {
+        match self
+            .lookup(names)
+            .and_then(|(name, values)| Some((name, values.last()?)))
+        {
+            None => Ok(None),
+            Some((name, value)) => match value.trim() {
+                "" | "-1" => Ok(None),
+                v => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| Error::invalid_parameter(name, v, "an integer")),
+            },
+        }
+    }
+
+    /// A list parameter; `None` when absent or "not given" (`""`, `[]`, `-1`).
+    pub fn list(&self, names: &[&str]) -> Option<Vec<String>> {
+        let items = parse_list(self.raw(names)?);
+        (!items.is_empty()).then_some(items)
+    }
+}
+
+/// Parses a v1 list value: a JSON array, `['a','b']`, `[a, b]`, a JSON string `"a"` or a
+/// bare token. `""`, `[]` and `-1` give an empty list.
+pub fn parse_list(raw: &str) -> Vec<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed == "-1" {
+        return Vec::new();
+    }
+    if trimmed.starts_with('[') {
+        if let Ok(items) = serde_json::from_str::<Vec<Value>>(trimmed) {
+            return items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Value::String(s) => Some(s.trim().to_string()),
+                    Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        let inner = trimmed.trim_start_matches('[').trim_end_matches(']');
+        return inner
+            .split(',')
+            .map(|item| strip_quotes(item.trim()).trim().to_string())
+            .filter(|item| !item.is_empty())
+            .collect();
+    }
+    if let Ok(Value::String(s)) = serde_json::from_str::<Value>(trimmed) {
+        return if s.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![s.trim().to_string()]
+        };
+    }
+    vec![strip_quotes(trimmed).to_string()]
+}
+
+fn strip_quotes(item: &str) -> &str {
+    for quote in ['\'', '"'] {
+        if item.len() >= 2 && item.starts_with(quote) && item.ends_with(quote) {
+            return &item[1..item.len() - 1];
+        }
+    }
+    item
+}
+
+/// The largest request body read (TML imports and 10,000-principal syncs fit easily).
+pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+async fn read_body(req: Request) -> Result<Bytes> {
+    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|err| Error::MalformedBody {
+            content_type: "request".into(),
+            reason: err.to_string(),
+        })
+}
+
+/// A JSON object body, for callers that send parameters as JSON: each value as text.
+fn params_from_json(body: &[u8]) -> Result<Params> {
+    let object: serde_json::Map<String, Value> =
+        serde_json::from_slice(body).map_err(|err| Error::MalformedBody {
+            content_type: "application/json".into(),
+            reason: format!(
+                "{err}; send parameters as a JSON object, a form or in the query string"
+            ),
+        })?;
+    let mut params = Params::default();
+    for (name, value) in object {
+        let text = match value {
+            Value::String(s) => s,
+            Value::Null => continue,
+            other => other.to_string(),
+        };
+        params.push(name, text);
+    }
+    Ok(params)
+}
+
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let mut params = Params::from_urlencoded(req.uri().query().unwrap_or("").as_bytes());
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let media_type = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+
+        let body = match media_type.as_str() {
+            "multipart/form-data" => {
+                let mut multipart = Multipart::from_request(req, state).await.map_err(|err| {
+                    Error::MalformedBody {
+                        content_type: media_type.clone(),
+                        reason: err.body_text(),
+                    }
+                })?;
+                let mut body = Params::default();
+                let malformed =
+                    |err: axum::extract::multipart::MultipartError| Error::MalformedBody {
+                        content_type: "multipart/form-data".into(),
+                        reason: err.body_text(),
+                    };
+                // Every part is a parameter, whether or not it carries a filename.
+                while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+                    let Some(name) = field.name().map(str::to_string) else {
+                        continue;
+                    };
+                    let bytes = field.bytes().await.map_err(malformed)?;
+                    body.push(name, String::from_utf8_lossy(&bytes).into_owned());
+                }
+                body
+            }
+            "application/x-www-form-urlencoded" => Params::from_urlencoded(&read_body(req).await?),
+            _ => {
+                let bytes = read_body(req).await?;
+                if bytes.iter().all(u8::is_ascii_whitespace) {
+                    // No body, or an empty one under any content type (clients send
+                    // `application/json` with nothing in it).
+                    Params::default()
+                } else if media_type.ends_with("json") {
+                    params_from_json(&bytes)?
+                } else {
+                    return Err(Error::UnsupportedContentType {
+                        content_type: if media_type.is_empty() {
+                            "(none)".into()
+                        } else {
+                            media_type
+                        },
+                        expected: "the query string, an application/x-www-form-urlencoded or a \
+                                   multipart/form-data body"
+                            .into(),
+                    }
+                    .into());
+                }
+            }
+        };
+        params.merge_body(body);
+        Ok(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_accept_every_spelling() {
+        let expected = vec!["a".to_string(), "b c".to_string()];
+        assert_eq!(parse_list(r#"["a", "b c"]"#), expected);
+        assert_eq!(parse_list("['a','b c']"), expected);
+        assert_eq!(parse_list("[a, b c]"), expected);
+        assert_eq!(parse_list(r#""a""#), vec!["a"]);
+        assert_eq!(parse_list("a"), vec!["a"]);
+        for empty in ["", "[]", "-1", " [ ] ", r#""""#] {
+            assert!(parse_list(empty).is_empty(), "{empty:?}");
+        }
+    }
+
+    #[test]
+    fn plus_is_a_space_and_minus_one_is_absent() {
+        let params = Params::from_urlencoded(
+            b"query_string=%5BSales%5D+%5BRegion%5D&offset=-1&batchsize=10&x=TRUE",
+        );
+        assert_eq!(params.text(&["query_string"]), Some("[Sales] [Region]"));
+        assert_eq!(params.int(&["offset"]).unwrap(), None);
+        assert_eq!(params.int(&["batchsize"]).unwrap(), Some(10));
+        assert!(params.bool(&["x"], false).unwrap());
+        assert!(params.bool(&["missing"], true).unwrap());
+        assert_eq!(params.int(&["x"]).unwrap_err().name(), "InvalidParameter");
+    }
+
+    #[test]
+    fn aliases_and_case_insensitive_names() {
+        let params = Params::from_urlencoded(b"removeDelete=false&NEWPASSWORD=x");
+        assert!(
+            !params
+                .bool(&["removeDeleted", "remoteDeleted", "removeDelete"], true)
+                .unwrap()
+        );
+        assert_eq!(params.text(&["password", "newpassword"]), Some("x"));
+    }
+
+    #[test]
+    fn body_wins_over_query() {
+        let mut params = Params::from_urlencoded(b"a=1&b=2");
+        params.merge_body(Params::from_urlencoded(b"a=3"));
+        assert_eq!(params.text(&["a"]), Some("3"));
+        assert_eq!(params.text(&["b"]), Some("2"));
+    }
+}

@@ -1,0 +1,165 @@
+//! Configuration, layered: built-in defaults, then `searchlight.toml`, then `SEARCHLIGHT_*`
+//! environment variables, then command-line flags (each overrides the one before).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The config file read from the working directory when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "searchlight.toml";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting. Keys are the same in the file, as `SEARCHLIGHT_<KEY>` environment
+/// variables and (with dashes) as flags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// Where Searchlight keeps its files (the SQLite store, generated data).
+    pub data_dir: PathBuf,
+    /// The metadata store; default: the SQLite file `searchlight.db` in the data dir.
+    pub database_url: Option<String>,
+    /// tsadmin's password, set on the first start only.
+    pub admin_password: Option<String>,
+    pub log_format: LogFormat,
+    /// A session without "remember me" ends after this many idle seconds.
+    pub session_idle_timeout_secs: u64,
+    /// A "remember me" session ends this many seconds after login.
+    pub remember_me_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8088".into(),
+            data_dir: PathBuf::from("./searchlight-data"),
+            database_url: None,
+            admin_password: None,
+            log_format: LogFormat::Text,
+            session_idle_timeout_secs: 3 * 60 * 60,
+            remember_me_secs: 7 * 24 * 60 * 60,
+        }
+    }
+}
+
+/// The keys a `SEARCHLIGHT_*` variable may set (others, such as `SEARCHLIGHT_CONFIG`, are not
+/// settings).
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "admin_password",
+    "log_format",
+    "session_idle_timeout_secs",
+    "remember_me_secs",
+];
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `searchlight.toml` is read if it
+    /// exists. `flags` are the command-line overrides.
+    pub fn load(file: Option<&Path>, flags: &impl Serialize) -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(format!("config file {} does not exist", path.display()));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                if Path::new(DEFAULT_CONFIG_FILE).exists() {
+                    figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+                }
+            }
+        }
+        figment = figment
+            .merge(Env::prefixed("SEARCHLIGHT_").filter(|key| ENV_KEYS.contains(&key.as_str())))
+            .merge(Serialized::defaults(flags));
+        figment.extract().map_err(|err| {
+            let mut message = String::from("invalid configuration: ");
+            for (i, e) in err.into_iter().enumerate() {
+                if i > 0 {
+                    message.push_str("; ");
+                }
+                message.push_str(&e.to_string());
+            }
+            message
+        })
+    }
+
+    /// The address to listen on.
+    pub fn listen_addr(&self) -> Result<SocketAddr, String> {
+        self.listen.parse().map_err(|_| {
+            format!(
+                "invalid listen address '{}': expected HOST:PORT, e.g. 127.0.0.1:8088",
+                self.listen
+            )
+        })
+    }
+
+    /// The store URL: the configured one or the SQLite file in the data dir.
+    pub fn store_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("searchlight.db").display()
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct NoFlags {}
+
+    #[derive(Serialize)]
+    struct Flags {
+        listen: &'static str,
+    }
+
+    #[test]
+    fn file_then_flags_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), &NoFlags {}).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:9000");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        let config = Config::load(
+            Some(&file),
+            &Flags {
+                listen: "0.0.0.0:1",
+            },
+        )
+        .unwrap();
+        assert_eq!(config.listen, "0.0.0.0:1");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "lissen = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), &NoFlags {}).unwrap_err();
+        assert!(err.contains("lissen"), "{err}");
+        assert!(err.contains("bad.toml"), "{err}");
+    }
+}

@@ -1,0 +1,92 @@
+//! Persistence for Searchlight's metadata: principals, memberships, privileges, sessions and
+//! metadata objects.
+//!
+//! Everything above this crate talks to [`Store`], a trait of coarse, domain-shaped operations
+//! (each one a single statement or a single transaction). One implementation, [`SqlStore`],
+//! runs the same SQL on two backends chosen by the database URL:
+//!
+//! - **SQLite** (`sqlite://path/to/file.db`), the embedded default: one file in the data
+//!   directory, in WAL mode so readers never wait for the writer;
+//! - **PostgreSQL** (`postgres://…`), for several server replicas sharing one store
+//!   (sessions live here too, so any replica accepts any session).
+//!
+//! Migrations are embedded in the binary and run at connect time. They are written in the SQL
+//! both backends share, so the schema cannot drift between them.
+
+mod model;
+mod sql;
+
+use async_trait::async_trait;
+
+pub use model::*;
+pub use searchlight_errors::{Error, Result};
+pub use sql::{Backend, SqlStore};
+
+/// The metadata store. See the crate documentation.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this store runs on.
+    fn backend(&self) -> Backend;
+
+    // ---- principals -------------------------------------------------------------------
+
+    /// Every user and group.
+    async fn principals(&self) -> Result<Vec<Principal>>;
+    /// Every direct membership.
+    async fn memberships(&self) -> Result<Vec<Membership>>;
+    /// Every privilege granted to any group.
+    async fn group_privileges(&self) -> Result<Vec<GroupPrivilege>>;
+    async fn principal_by_name(&self, kind: PrincipalKind, name: &str)
+    -> Result<Option<Principal>>;
+    async fn principal_by_id(&self, id: &str) -> Result<Option<Principal>>;
+    /// The groups `principal_id` is in, directly or through nested groups (not including the
+    /// implicit All group).
+    async fn ancestor_groups(&self, principal_id: &str) -> Result<Vec<String>>;
+    /// Privileges granted to any of `group_ids`.
+    async fn privileges_of_groups(&self, group_ids: &[String]) -> Result<Vec<String>>;
+    /// Applies a set of principal changes in one transaction: all of it or nothing.
+    async fn apply_principal_changes(&self, changes: &PrincipalChanges) -> Result<()>;
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        modified: EpochMillis,
+    ) -> Result<()>;
+    /// Grants (`granted = true`) or revokes a privilege on several groups in one transaction.
+    async fn set_group_privilege(
+        &self,
+        group_ids: &[String],
+        privilege: &str,
+        granted: bool,
+    ) -> Result<()>;
+
+    // ---- sessions ---------------------------------------------------------------------
+
+    async fn insert_session(&self, session: &Session) -> Result<()>;
+    async fn session(&self, id: &str) -> Result<Option<Session>>;
+    async fn touch_session(&self, id: &str, last_seen: EpochMillis) -> Result<()>;
+    async fn delete_session(&self, id: &str) -> Result<()>;
+    /// Ends every session of a user except `keep` (the caller's own, when it changes its
+    /// password).
+    async fn delete_user_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<()>;
+    /// Removes sessions that have passed their absolute expiry or have been idle since
+    /// before `idle_cutoff` (non-persistent ones). Returns how many went.
+    async fn delete_expired_sessions(
+        &self,
+        now: EpochMillis,
+        idle_cutoff: EpochMillis,
+    ) -> Result<u64>;
+
+    // ---- ownership --------------------------------------------------------------------
+
+    /// Ids of the objects `owner_id` owns.
+    async fn objects_owned_by(&self, owner_id: &str) -> Result<Vec<String>>;
+    /// Moves the objects of `from_id` (all, or only `object_ids`) to `to_id`.
+    async fn transfer_ownership(
+        &self,
+        from_id: &str,
+        to_id: &str,
+        object_ids: Option<&[String]>,
+        modified: EpochMillis,
+    ) -> Result<u64>;
+}

@@ -1,0 +1,667 @@
+//! [`SqlStore`]: the [`Store`] on SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! All statements use `$n` placeholders, which both backends accept. Bulk writes are sent as
+//! multi-row statements of bounded size so that a 10,000-user sync is a few dozen round trips,
+//! not tens of thousands.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
+
+use crate::model::*;
+use crate::{Error, Result, Store};
+
+/// The database behind a [`SqlStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(Error::invalid_parameter(
+                "database_url",
+                url,
+                "a sqlite://PATH or postgres://… URL",
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Rows per multi-row INSERT: well below SQLite's 32,766 bound variables at 13 columns.
+const INSERT_CHUNK: usize = 500;
+
+/// The SQL implementation of [`Store`].
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn db_error(err: sqlx::Error) -> Error {
+    Error::internal(err)
+}
+
+impl SqlStore {
+    /// Connects to `url`, creating the SQLite file (and its folder) if needed, and brings
+    /// the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let backend = Backend::from_url(url)?;
+        let mut url = url.to_string();
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let options = match backend {
+            Backend::Sqlite => {
+                if let Some(parent) = sqlite_path(&url)
+                    .and_then(|p| p.parent())
+                    .filter(|parent| !parent.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(parent).map_err(Error::internal)?;
+                }
+                if !url.contains("mode=") {
+                    url.push_str(if url.contains('?') {
+                        "&mode=rwc"
+                    } else {
+                        "?mode=rwc"
+                    });
+                }
+                // WAL lets readers run beside the single writer; the busy timeout makes a
+                // second writer wait instead of failing.
+                options.max_connections(8).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                })
+            }
+            Backend::Postgres => options.max_connections(16),
+        };
+        let pool = options.connect(&url).await.map_err(|err| {
+            Error::internal(format!(
+                "cannot open the {backend} store at {}: {err}",
+                redact(&url)
+            ))
+        })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|err| Error::internal(format!("cannot migrate the {backend} store: {err}")))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so that two
+    /// writers queue on the busy timeout instead of one failing half-way.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db_error)
+    }
+
+    /// The pool, for the catalog's queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection (at shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The file path of a `sqlite://` URL.
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::from_str(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+const PRINCIPAL_COLUMNS: &str = "id, kind, name, display_name, description, mail, principal_type, \
+     visibility, password_hash, builtin, can_login, created, modified";
+
+fn principal_from_row(row: &AnyRow) -> Result<Principal> {
+    let kind: String = row.try_get("kind").map_err(db_error)?;
+    Ok(Principal {
+        id: row.try_get("id").map_err(db_error)?,
+        kind: PrincipalKind::from_db(&kind)
+            .ok_or_else(|| Error::internal(format!("principal kind '{kind}' in the store")))?,
+        name: row.try_get("name").map_err(db_error)?,
+        display_name: row.try_get("display_name").map_err(db_error)?,
+        description: row.try_get("description").map_err(db_error)?,
+        mail: row.try_get("mail").map_err(db_error)?,
+        principal_type: row.try_get("principal_type").map_err(db_error)?,
+        visibility: row.try_get("visibility").map_err(db_error)?,
+        password_hash: row.try_get("password_hash").map_err(db_error)?,
+        builtin: flag(row, "builtin")?,
+        can_login: flag(row, "can_login")?,
+        created: row.try_get("created").map_err(db_error)?,
+        modified: row.try_get("modified").map_err(db_error)?,
+    })
+}
+
+/// A 0/1 flag column.
+fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+    Ok(row.try_get::<i64, _>(column).map_err(db_error)? != 0)
+}
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` placeholders.
+fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `$first, $first+1, …` for an IN list of `count` items.
+fn list_placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn insert_memberships(
+    tx: &mut Transaction<'static, Any>,
+    rows: &[(&str, &str)],
+) -> Result<()> {
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO memberships (member_id, group_id) VALUES {} ON CONFLICT DO NOTHING",
+            values_placeholders(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (member, group) in chunk {
+            query = query.bind(*member).bind(*group);
+        }
+        query.execute(&mut **tx).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn delete_by_ids(
+    tx: &mut Transaction<'static, Any>,
+    statement: &str,
+    ids: &[&str],
+) -> Result<()> {
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let sql = format!("{statement} ({})", list_placeholders(1, chunk.len()));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut **tx).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
+fn session_from_row(row: &AnyRow) -> Result<Session> {
+    Ok(Session {
+        id: row.try_get("id").map_err(db_error)?,
+        user_id: row.try_get("user_id").map_err(db_error)?,
+        created: row.try_get("created").map_err(db_error)?,
+        last_seen: row.try_get("last_seen").map_err(db_error)?,
+        persistent: flag(row, "persistent")?,
+        expires: row.try_get("expires").map_err(db_error)?,
+    })
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn principals(&self) -> Result<Vec<Principal>> {
+        let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals");
+        sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(principal_from_row)
+            .collect()
+    }
+
+    async fn memberships(&self) -> Result<Vec<Membership>> {
+        sqlx::query("SELECT member_id, group_id FROM memberships")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| {
+                Ok(Membership {
+                    member_id: row.try_get("member_id").map_err(db_error)?,
+                    group_id: row.try_get("group_id").map_err(db_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn group_privileges(&self) -> Result<Vec<GroupPrivilege>> {
+        sqlx::query("SELECT group_id, privilege FROM group_privileges")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| {
+                Ok(GroupPrivilege {
+                    group_id: row.try_get("group_id").map_err(db_error)?,
+                    privilege: row.try_get("privilege").map_err(db_error)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn principal_by_name(
+        &self,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<Option<Principal>> {
+        let sql =
+            format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE kind = $1 AND name = $2");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(kind.as_str())
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .as_ref()
+            .map(principal_from_row)
+            .transpose()
+    }
+
+    async fn principal_by_id(&self, id: &str) -> Result<Option<Principal>> {
+        let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = $1");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+            .as_ref()
+            .map(principal_from_row)
+            .transpose()
+    }
+
+    async fn ancestor_groups(&self, principal_id: &str) -> Result<Vec<String>> {
+        // UNION (not UNION ALL) ends the recursion even if the data ever held a cycle.
+        sqlx::query(
+            "WITH RECURSIVE ancestors (id) AS ( \
+                 SELECT group_id FROM memberships WHERE member_id = $1 \
+                 UNION \
+                 SELECT m.group_id FROM memberships m JOIN ancestors a ON m.member_id = a.id \
+             ) SELECT id FROM ancestors",
+        )
+        .bind(principal_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| row.try_get("id").map_err(db_error))
+        .collect()
+    }
+
+    async fn privileges_of_groups(&self, group_ids: &[String]) -> Result<Vec<String>> {
+        if group_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT DISTINCT privilege FROM group_privileges WHERE group_id IN ({})",
+            list_placeholders(1, group_ids.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in group_ids {
+            query = query.bind(id.as_str());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| row.try_get("privilege").map_err(db_error))
+            .collect()
+    }
+
+    async fn apply_principal_changes(&self, changes: &PrincipalChanges) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+
+        if !changes.delete.is_empty() {
+            let deleted: Vec<&str> = changes.delete.iter().map(String::as_str).collect();
+            if let Some(heir) = &changes.heir_id {
+                for chunk in deleted.chunks(INSERT_CHUNK) {
+                    let sql = format!(
+                        "UPDATE metadata_objects SET owner_id = $1 WHERE owner_id IN ({})",
+                        list_placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(heir.as_str());
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    query.execute(&mut *tx).await.map_err(db_error)?;
+                }
+            }
+            delete_by_ids(&mut tx, "DELETE FROM principals WHERE id IN", &deleted).await?;
+        }
+
+        for chunk in changes.insert.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES {}",
+                values_placeholders(chunk.len(), 13)
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for p in chunk {
+                query = query
+                    .bind(p.id.as_str())
+                    .bind(p.kind.as_str())
+                    .bind(p.name.as_str())
+                    .bind(p.display_name.as_str())
+                    .bind(p.description.as_deref())
+                    .bind(p.mail.as_deref())
+                    .bind(p.principal_type.as_str())
+                    .bind(p.visibility.as_str())
+                    .bind(p.password_hash.as_deref())
+                    .bind(p.builtin as i64)
+                    .bind(p.can_login as i64)
+                    .bind(p.created)
+                    .bind(p.modified);
+            }
+            query.execute(&mut *tx).await.map_err(db_error)?;
+        }
+
+        for p in &changes.update {
+            sqlx::query(
+                "UPDATE principals SET display_name = $1, description = $2, mail = $3, \
+                 principal_type = $4, visibility = $5, modified = $6 WHERE id = $7",
+            )
+            .bind(p.display_name.as_str())
+            .bind(p.description.as_deref())
+            .bind(p.mail.as_deref())
+            .bind(p.principal_type.as_str())
+            .bind(p.visibility.as_str())
+            .bind(p.modified)
+            .bind(p.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+
+        if !changes.memberships.is_empty() {
+            let members: Vec<&str> = changes
+                .memberships
+                .iter()
+                .map(|(m, _)| m.as_str())
+                .collect();
+            delete_by_ids(
+                &mut tx,
+                "DELETE FROM memberships WHERE member_id IN",
+                &members,
+            )
+            .await?;
+            let rows: Vec<(&str, &str)> = changes
+                .memberships
+                .iter()
+                .flat_map(|(member, groups)| {
+                    groups
+                        .iter()
+                        .map(move |group| (member.as_str(), group.as_str()))
+                })
+                .collect();
+            insert_memberships(&mut tx, &rows).await?;
+        }
+
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn set_password_hash(
+        &self,
+        user_id: &str,
+        hash: &str,
+        modified: EpochMillis,
+    ) -> Result<()> {
+        sqlx::query("UPDATE principals SET password_hash = $1, modified = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(modified)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn set_group_privilege(
+        &self,
+        group_ids: &[String],
+        privilege: &str,
+        granted: bool,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for group_id in group_ids {
+            let statement = if granted {
+                "INSERT INTO group_privileges (group_id, privilege) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING"
+            } else {
+                "DELETE FROM group_privileges WHERE group_id = $1 AND privilege = $2"
+            };
+            sqlx::query(statement)
+                .bind(group_id.as_str())
+                .bind(privilege)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created, last_seen, persistent, expires) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(session.id.as_str())
+        .bind(session.user_id.as_str())
+        .bind(session.created)
+        .bind(session.last_seen)
+        .bind(session.persistent as i64)
+        .bind(session.expires)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>> {
+        sqlx::query(
+            "SELECT id, user_id, created, last_seen, persistent, expires FROM sessions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(session_from_row)
+        .transpose()
+    }
+
+    async fn touch_session(&self, id: &str, last_seen: EpochMillis) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id = $2")
+            .bind(last_seen)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        now: EpochMillis,
+        idle_cutoff: EpochMillis,
+    ) -> Result<u64> {
+        let result = sqlx::query(
+            "DELETE FROM sessions WHERE expires <= $1 OR (persistent = $2 AND last_seen < $3)",
+        )
+        .bind(now)
+        .bind(0_i64)
+        .bind(idle_cutoff)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(result.rows_affected())
+    }
+
+    async fn objects_owned_by(&self, owner_id: &str) -> Result<Vec<String>> {
+        sqlx::query("SELECT id FROM metadata_objects WHERE owner_id = $1 ORDER BY id")
+            .bind(owner_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?
+            .iter()
+            .map(|row| row.try_get("id").map_err(db_error))
+            .collect()
+    }
+
+    async fn transfer_ownership(
+        &self,
+        from_id: &str,
+        to_id: &str,
+        object_ids: Option<&[String]>,
+        modified: EpochMillis,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut moved = 0;
+        match object_ids {
+            None => {
+                moved += sqlx::query(
+                    "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
+                     WHERE owner_id = $3",
+                )
+                .bind(to_id)
+                .bind(modified)
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected();
+            }
+            Some(ids) => {
+                for chunk in ids.chunks(INSERT_CHUNK) {
+                    let sql = format!(
+                        "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
+                         WHERE owner_id = $3 AND id IN ({})",
+                        list_placeholders(4, chunk.len())
+                    );
+                    let mut query = sqlx::query(AssertSqlSafe(sql))
+                        .bind(to_id)
+                        .bind(modified)
+                        .bind(from_id);
+                    for id in chunk {
+                        query = query.bind(id.as_str());
+                    }
+                    moved += query
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_error)?
+                        .rows_affected();
+                }
+            }
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(moved)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_consecutively() {
+        assert_eq!(values_placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(list_placeholders(3, 2), "$3, $4");
+    }
+
+    #[test]
+    fn sqlite_urls_yield_their_file() {
+        assert_eq!(
+            sqlite_path("sqlite://data/x.db?mode=rwc"),
+            Some(Path::new("data/x.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    }
+}
