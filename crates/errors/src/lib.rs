@@ -143,6 +143,26 @@ error_table! {
     SyncBuiltinChange { name: String, reason: String } = (400, BAD_REQUEST,
         "Principal '{name}' is built in and cannot be changed by user/sync: {reason}"),
 
+    // ---- catalog ------------------------------------------------------------------------
+    /// An object id that does not exist, or that the caller may not read (the two are
+    /// indistinguishable on purpose).
+    UnknownObject { kind: String, id: String } = (400, BAD_REQUEST,
+        "No {kind} with id '{id}' exists, or you do not have access to it"),
+    UnknownMetadataType { value: String, allowed: String } = (400, BAD_REQUEST,
+        "Invalid metadata type '{value}': expected one of {allowed}"),
+    UnknownMetadataSubtype { value: String, object_type: String, allowed: String } = (400, BAD_REQUEST,
+        "Invalid metadata subtype '{value}' for type {object_type}: expected one of {allowed}"),
+    /// `import_objects` is not a list of TML documents.
+    ImportObjectsUnreadable { reason: String } = (400, BAD_REQUEST,
+        "Parameter 'import_objects' must be a list of TML documents (a JSON array of YAML or JSON strings): {reason}"),
+    /// Changing who may see an object needs its owner or an administrator.
+    NotObjectOwner { user: String, object: String } = (403, AUTHENTICATION,
+        "User '{user}' may not change the sharing of '{object}': only its owner or an administrator may"),
+    InvalidSharePermission { reason: String } = (400, BAD_REQUEST,
+        "Parameter 'permission' is not a valid sharing permission: {reason}"),
+    UnknownPrincipalId { id: String } = (400, BAD_REQUEST,
+        "No user or group with id '{id}' exists"),
+
     // ---- search -------------------------------------------------------------------------
     // Positions are 0-based character offsets into the query string.
     /// The query string is empty (or holds only spaces and commas).
@@ -189,6 +209,27 @@ error_table! {
     /// A bad pinboarddata runtime filter (`col<n>`/`op<n>`/`val<n>`).
     SearchInvalidRuntimeFilter { column: String, op: String, reason: String } = (400, BAD_REQUEST,
         "Invalid runtime filter on column \"{column}\" with operator \"{op}\": {reason}"),
+
+    // ---- engine -------------------------------------------------------------------------
+    /// The search ran longer than the configured query timeout and was cancelled.
+    QueryTimeout { seconds: String, source_name: String } = (400, BAD_REQUEST,
+        "The search took longer than {seconds} s and was cancelled: add filters or use fewer columns to make the search on '{source_name}' faster, or ask the administrator to raise the query timeout"),
+    /// A table's files are missing or unreadable when a search runs.
+    TableFilesUnavailable { table: String, path: String, reason: String } = (400, BAD_REQUEST,
+        "The data of table '{table}' cannot be read from {path}: {reason}"),
+    /// A column the model uses is missing from the table's files or cannot be read as its
+    /// declared type.
+    TableColumnUnavailable { table: String, column: String, path: String, reason: String } = (400, BAD_REQUEST,
+        "Column '{column}' of table '{table}' cannot be read from {path}: {reason}"),
+    /// A value in the data does not fit its column's declared type (found while the search ran).
+    SearchDataUnreadable { source_name: String, reason: String } = (400, BAD_REQUEST,
+        "The data of '{source_name}' could not be read while searching: {reason}"),
+    /// The search needs table instances that the source's joins do not connect.
+    SourceTablesNotJoined { source_name: String, tables: String } = (400, BAD_REQUEST,
+        "The search needs the tables {tables} of '{source_name}', but the joins of '{source_name}' do not connect them"),
+    /// A table stored where the search engine cannot read yet.
+    TableLocationUnsupported { table: String, location: String } = (400, BAD_REQUEST,
+        "Table '{table}' is stored in {location}, which searches cannot read yet"),
 }
 
 impl Error {

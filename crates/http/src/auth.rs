@@ -78,3 +78,26 @@ impl FromRequestParts<AppState> for CurrentUser {
         Ok(CurrentUser(caller))
     }
 }
+
+/// The caller as the catalog sees it.
+pub trait CallerExt {
+    fn actor(&self) -> searchlight_catalog::Actor;
+}
+
+impl CallerExt for Caller {
+    fn actor(&self) -> searchlight_catalog::Actor {
+        let mut principal_ids = Vec::with_capacity(self.groups.len() + 1);
+        principal_ids.push(self.user_id.clone());
+        principal_ids.extend(self.groups.iter().cloned());
+        searchlight_catalog::Actor {
+            name: self.name.clone(),
+            viewer: searchlight_store::Viewer {
+                user_id: self.user_id.clone(),
+                principal_ids,
+                sees_everything: self.is_admin(),
+            },
+            manages_data: self.is_admin()
+                || self.has(searchlight_identity::Privilege::DataManagement),
+        }
+    }
+}

@@ -17,9 +17,11 @@ pub mod auth;
 pub mod context;
 pub mod error;
 pub mod params;
+mod pyliteral;
 pub mod routes;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -32,6 +34,7 @@ use tower::util::MapRequestLayer;
 
 use crate::context::API_PREFIX;
 use crate::error::ApiError;
+use searchlight_catalog::Catalog;
 use searchlight_errors::Error;
 use searchlight_identity::Identity;
 
@@ -40,12 +43,15 @@ use searchlight_identity::Identity;
 pub struct HttpSettings {
     /// Lifetime of a remember-me cookie.
     pub remember_me: Duration,
+    /// Relative paths in TML imported over the API start here.
+    pub data_dir: PathBuf,
 }
 
 /// Shared state of every handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub identity: Identity,
+    pub catalog: Catalog,
     pub settings: HttpSettings,
 }
 
@@ -71,7 +77,7 @@ async fn healthz() -> &'static str {
 
 /// The v1 API routes, relative to [`API_PREFIX`].
 fn api_routes() -> Router<AppState> {
-    use routes::{group, session, user};
+    use routes::{group, metadata, session, user};
     Router::new()
         .route("/session/login", post(session::login))
         .route("/session/logout", post(session::logout))
@@ -83,6 +89,15 @@ fn api_routes() -> Router<AppState> {
         .route("/user/sync", post(user::sync))
         .route("/group/addprivilege", post(group::add_privilege))
         .route("/group/removeprivilege", post(group::remove_privilege))
+        .route(
+            "/metadata/listobjectheaders",
+            get(metadata::list_object_headers),
+        )
+        .route("/metadata/listvizheaders", get(metadata::list_viz_headers))
+        .route("/metadata/tml/import", post(metadata::tml_import))
+        .route("/metadata/tml/export", post(metadata::tml_export))
+        .route("/metadata/assigntag", post(metadata::assign_tag))
+        .route("/security/share", post(metadata::share))
 }
 
 /// The whole application router.

@@ -45,6 +45,25 @@ impl Params {
         }
     }
 
+    /// Refuses a NUL character anywhere: it is never valid text in a v1 parameter, and
+    /// PostgreSQL can neither store nor compare it (the request would fail as a 500).
+    fn reject_nul(&self) -> Result<()> {
+        for (name, values) in &self.values {
+            if let Some(value) = values
+                .iter()
+                .find(|v| v.contains('\0'))
+                .or_else(|| name.contains('\0').then_some(name))
+            {
+                return Err(Error::invalid_parameter(
+                    name.replace('\0', "\\0"),
+                    value.replace('\0', "\\0"),
+                    "text without NUL characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Every value of the first of `names` that is present. Names match exactly first,
     /// then ignoring ASCII case.
     fn lookup(&self, names: &[&str]) -> Option<(&str, &[String])> {
@@ -280,6 +299,7 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             }
         };
         params.merge_body(body);
+        params.reject_nul()?;
         Ok(params)
     }
 }
@@ -323,6 +343,15 @@ mod tests {
                 .unwrap()
         );
         assert_eq!(params.text(&["password", "newpassword"]), Some("x"));
+    }
+
+    #[test]
+    fn nul_characters_are_refused() {
+        let params = Params::from_urlencoded(b"username=a%00b&password=x");
+        let err = params.reject_nul().unwrap_err();
+        assert_eq!(err.name(), "InvalidParameter");
+        assert!(err.to_string().contains("username"), "{err}");
+        assert!(Params::from_urlencoded(b"a=1").reject_nul().is_ok());
     }
 
     #[test]

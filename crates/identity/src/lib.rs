@@ -45,7 +45,8 @@ impl Default for SessionPolicy {
 }
 
 /// Writing `last_seen` on every request would turn every read into a write; a session's idle
-/// clock only needs to be this precise.
+/// clock only needs to be this precise (or a quarter of the idle timeout, when that is
+/// shorter, so that a session in use never counts as idle).
 const TOUCH_INTERVAL_MS: EpochMillis = 60_000;
 
 /// The current time in epoch milliseconds.
@@ -263,7 +264,8 @@ impl Identity {
             .principal_by_id(&session.user_id)
             .await?
             .ok_or(Error::NotLoggedIn)?;
-        if now - session.last_seen >= TOUCH_INTERVAL_MS {
+        let touch_interval = TOUCH_INTERVAL_MS.min(millis(self.policy.idle_timeout) / 4);
+        if now - session.last_seen >= touch_interval {
             self.store.touch_session(session_id, now).await?;
         }
         let mut groups: BTreeSet<String> = self

@@ -82,12 +82,22 @@ fn optional_string(
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) if s.contains('\0') => Err(nul_in_field(principal, field)),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(other) => Err(Error::SyncInvalidField {
             principal: principal.to_string(),
             field: field.to_string(),
             reason: format!("expected a string, got {other}"),
         }),
+    }
+}
+
+/// A NUL character in a text field: no store can keep it (PostgreSQL rejects it in TEXT).
+fn nul_in_field(principal: &str, field: &str) -> Error {
+    Error::SyncInvalidField {
+        principal: principal.replace('\0', "\\0"),
+        field: field.to_string(),
+        reason: "contains a NUL character".into(),
     }
 }
 
@@ -101,6 +111,9 @@ fn read_principal(index: usize, value: &Value) -> Result<Incoming> {
         Some(Value::String(name)) if !name.trim().is_empty() => name.trim().to_string(),
         _ => return Err(Error::SyncMissingName { index }),
     };
+    if name.contains('\0') {
+        return Err(nul_in_field(&name, "name"));
+    }
     let type_value = match object.get("principalTypeEnum") {
         Some(Value::String(value)) => value.trim().to_ascii_uppercase(),
         None | Some(Value::Null) => {
@@ -153,6 +166,9 @@ fn read_principal(index: usize, value: &Value) -> Result<Incoming> {
                         reason: format!("{item} is not a group name"),
                     });
                 };
+                if group.contains('\0') {
+                    return Err(nul_in_field(&name, "groupNames"));
+                }
                 let group = builtin::canonical_group_name(group);
                 if !(kind == PrincipalKind::User && group == ALL_GROUP) {
                     parents.insert(group.to_string());
@@ -606,6 +622,14 @@ mod tests {
                 "SyncUnknownType",
             ),
             (r#"[{"name":"x"}]"#, "SyncInvalidField"),
+            (
+                r#"[{"name":"a\u0000b","principalTypeEnum":"LOCAL_USER"}]"#,
+                "SyncInvalidField",
+            ),
+            (
+                r#"[{"name":"x","principalTypeEnum":"LOCAL_USER","mail":"\u0000"}]"#,
+                "SyncInvalidField",
+            ),
             (
                 r#"[{"name":"x","principalTypeEnum":"LOCAL_USER"},{"name":"x","principalTypeEnum":"LOCAL_USER"}]"#,
                 "SyncDuplicatePrincipal",

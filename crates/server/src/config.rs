@@ -37,6 +37,20 @@ pub struct Config {
     pub session_idle_timeout_secs: u64,
     /// A "remember me" session ends this many seconds after login.
     pub remember_me_secs: u64,
+    /// TML to import at start (`serve --model-dir`); its files may be read by tables.
+    pub model_dir: Option<PathBuf>,
+    /// More folders LOCAL_FILES connections may read (the data dir and the model dir always
+    /// may).
+    pub file_roots: Vec<PathBuf>,
+    /// The most rows one page of searchdata or pinboarddata returns.
+    pub row_cap: usize,
+    /// A search running longer than this is cancelled.
+    pub query_timeout_secs: u64,
+    /// Pins "now" for relative date keywords (RFC 3339, e.g. `2025-06-15T12:00:00Z`); for
+    /// tests and reproducible demos. Default: the clock.
+    pub now: Option<String>,
+    /// The time zone "today", "this month", … are reckoned in (IANA name).
+    pub time_zone: String,
 }
 
 impl Default for Config {
@@ -49,6 +63,12 @@ impl Default for Config {
             log_format: LogFormat::Text,
             session_idle_timeout_secs: 3 * 60 * 60,
             remember_me_secs: 7 * 24 * 60 * 60,
+            model_dir: None,
+            file_roots: Vec::new(),
+            row_cap: 100_000,
+            query_timeout_secs: 30,
+            now: None,
+            time_zone: "UTC".into(),
         }
     }
 }
@@ -63,6 +83,11 @@ const ENV_KEYS: &[&str] = &[
     "log_format",
     "session_idle_timeout_secs",
     "remember_me_secs",
+    "model_dir",
+    "row_cap",
+    "query_timeout_secs",
+    "now",
+    "time_zone",
 ];
 
 impl Config {
@@ -106,6 +131,38 @@ impl Config {
                 self.listen
             )
         })
+    }
+
+    /// The pinned "now", if any.
+    pub fn pinned_now(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+        self.now
+            .as_deref()
+            .map(|now| {
+                chrono::DateTime::parse_from_rfc3339(now)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|err| {
+                        format!("invalid now '{now}': {err}; expected e.g. 2025-06-15T12:00:00Z")
+                    })
+            })
+            .transpose()
+    }
+
+    /// The configured time zone.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        self.time_zone.parse().map_err(|_| {
+            format!(
+                "invalid time_zone '{}': expected an IANA name such as UTC or Europe/Paris",
+                self.time_zone
+            )
+        })
+    }
+
+    /// The folders LOCAL_FILES paths may lie under.
+    pub fn file_roots(&self) -> Vec<PathBuf> {
+        let mut roots = vec![self.data_dir.clone()];
+        roots.extend(self.model_dir.clone());
+        roots.extend(self.file_roots.iter().cloned());
+        roots
     }
 
     /// The store URL: the configured one or the SQLite file in the data dir.

@@ -1,12 +1,14 @@
 //! The Searchlight server: configuration, start-up and the command line.
 //!
-//! [`Application::build`] opens the store, creates the built-in principals on the first start
-//! and binds the listener; [`Application::run_until`] serves until a shutdown signal. The
-//! `searchlight` binary (`main.rs`) is a thin command line over this library, and the
-//! integration tests start the same [`Application`] on port 0.
+//! [`Services::open`] opens the store, creates the built-in principals on the first start and
+//! builds the identity, catalog and engine services; [`Application::build`] adds the
+//! listener (and imports `--model-dir`); [`Application::run_until`] serves until a shutdown
+//! signal. The `searchlight` binary (`main.rs`) is a thin command line over this library, and
+//! the integration tests start the same [`Application`] on port 0.
 
 pub mod config;
 pub mod telemetry;
+pub mod tml_files;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,25 +19,30 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat};
+use searchlight_catalog::{Catalog, FileRoots, ImportPolicy, ImportReport};
+use searchlight_engine::{Engine, EngineConfig};
 use searchlight_http::{AppState, HttpSettings};
+use searchlight_identity::builtin::ADMIN_USER_ID;
 use searchlight_identity::{Bootstrap, Identity, SessionPolicy};
 use searchlight_store::{SqlStore, Store};
 
 /// How often expired sessions are purged from the store.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(10 * 60);
 
-/// A started (bound, not yet serving) server.
-pub struct Application {
-    listener: TcpListener,
-    state: AppState,
-    store: Arc<SqlStore>,
-    bootstrap: Bootstrap,
+/// The services behind the API, shared by `serve`, `import` and `query`.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<SqlStore>,
+    pub identity: Identity,
+    pub catalog: Catalog,
+    pub engine: Engine,
+    pub bootstrap: Bootstrap,
 }
 
-impl Application {
-    /// Opens the store, bootstraps it and binds the listen address.
-    pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let addr = config.listen_addr().map_err(anyhow::Error::msg)?;
+impl Services {
+    /// Opens the store (creating the data dir and the built-ins when new) and builds the
+    /// services.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
         let probe = config.data_dir.join(".write-test");
@@ -43,6 +50,8 @@ impl Application {
             format!("the data dir {} is not writable", config.data_dir.display())
         })?;
         let _ = std::fs::remove_file(probe);
+        config.pinned_now().map_err(anyhow::Error::msg)?;
+        config.zone().map_err(anyhow::Error::msg)?;
 
         let store = Arc::new(SqlStore::connect(&config.store_url()).await?);
         let identity = Identity::new(
@@ -53,6 +62,105 @@ impl Application {
             },
         );
         let bootstrap = identity.bootstrap(config.admin_password.as_deref()).await?;
+        let engine = Engine::new(EngineConfig {
+            row_cap: config.row_cap.max(1),
+            query_timeout: Duration::from_secs(config.query_timeout_secs.max(1)),
+            target_partitions: None,
+        })?;
+        let catalog = Catalog::new(
+            store.clone() as Arc<dyn Store>,
+            Arc::new(engine.clone()),
+            FileRoots::new(config.file_roots()),
+        );
+        Ok(Self {
+            store,
+            identity,
+            catalog,
+            engine,
+            bootstrap,
+        })
+    }
+
+    /// Imports TML files or folders of them, owned by `owner` (a user name; default tsadmin),
+    /// shared with All unless `private`.
+    pub async fn import_paths(
+        &self,
+        paths: &[std::path::PathBuf],
+        policy: ImportPolicy,
+        owner: Option<&str>,
+        private: bool,
+    ) -> anyhow::Result<ImportReport> {
+        let documents = tml_files::collect(paths)?;
+        let owner_id = match owner {
+            None => ADMIN_USER_ID.to_string(),
+            Some(name) => {
+                self.store
+                    .principal_by_name(searchlight_store::PrincipalKind::User, name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("--owner: no user named '{name}'"))?
+                    .id
+            }
+        };
+        let request = searchlight_catalog::ImportRequest {
+            documents,
+            policy,
+            force_create: false,
+            importer_id: owner_id.clone(),
+            owner_id,
+            share_with: if private {
+                Vec::new()
+            } else {
+                vec![searchlight_identity::builtin::ALL_GROUP_ID.to_string()]
+            },
+        };
+        // The folders the operator names may be read, whatever the configured roots.
+        let named = paths.iter().map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                p.parent().map(|d| d.to_path_buf()).unwrap_or_default()
+            }
+        });
+        Ok(self.catalog.with_more_roots(named).import(&request).await?)
+    }
+}
+
+/// A started (bound, not yet serving) server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    services: Services,
+    model_import: Option<ImportReport>,
+}
+
+impl Application {
+    /// Opens the services, imports the model dir (if any) and binds the listen address.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let addr = config.listen_addr().map_err(anyhow::Error::msg)?;
+        let services = Services::open(config).await?;
+
+        let model_import = match &config.model_dir {
+            None => None,
+            Some(dir) => {
+                let report = services
+                    .import_paths(
+                        std::slice::from_ref(dir),
+                        ImportPolicy::AllOrNone,
+                        None,
+                        false,
+                    )
+                    .await
+                    .with_context(|| format!("importing the model dir {}", dir.display()))?;
+                if report.failed() > 0 {
+                    anyhow::bail!(
+                        "the model dir {} did not import, nothing was stored:\n{}",
+                        dir.display(),
+                        tml_files::describe_failures(&report)
+                    );
+                }
+                Some(report)
+            }
+        };
 
         let listener = TcpListener::bind(addr).await.map_err(|err| {
             if err.kind() == std::io::ErrorKind::AddrInUse {
@@ -65,16 +173,18 @@ impl Application {
             }
         })?;
         let state = AppState {
-            identity,
+            identity: services.identity.clone(),
+            catalog: services.catalog.clone(),
             settings: HttpSettings {
                 remember_me: Duration::from_secs(config.remember_me_secs),
+                data_dir: config.data_dir.clone(),
             },
         };
         Ok(Self {
             listener,
             state,
-            store,
-            bootstrap,
+            services,
+            model_import,
         })
     }
 
@@ -88,12 +198,17 @@ impl Application {
 
     /// What the first start did (built-ins created, generated admin password).
     pub fn bootstrap(&self) -> &Bootstrap {
-        &self.bootstrap
+        &self.services.bootstrap
     }
 
-    /// The store's backend, for the start-up banner.
-    pub fn store_backend(&self) -> searchlight_store::Backend {
-        self.store.backend()
+    /// The services (for the start-up banner and tests).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The outcome of importing `--model-dir`, if one was given.
+    pub fn model_import(&self) -> Option<&ImportReport> {
+        self.model_import.as_ref()
     }
 
     /// Serves until `shutdown` completes, then drains requests and closes the store.
@@ -117,7 +232,7 @@ impl Application {
         });
         let served = searchlight_http::run(self.listener, self.state, shutdown).await;
         purger.abort();
-        self.store.close().await;
+        self.services.store.close().await;
         served.context("the HTTP server failed")
     }
 }

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use searchlight::{Application, Config, LogFormat, shutdown_signal, telemetry};
+use searchlight::{
+    Application, Config, LogFormat, Services, shutdown_signal, telemetry, tml_files,
+};
+use searchlight_catalog::ImportPolicy;
 
 #[derive(Parser)]
 #[command(
@@ -23,45 +26,77 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Import TML files or folders of them into the store, then exit.
+    Import(ImportArgs),
 }
 
-/// Flags that override the config file and environment. Unset flags leave them alone.
+/// Settings every command shares. Unset flags leave the config file and environment alone.
 #[derive(Args, Serialize)]
-struct ServeArgs {
+struct StoreArgs {
     /// Config file [default: ./searchlight.toml if present]
-    #[arg(long, env = "SEARCHLIGHT_CONFIG")]
+    #[arg(long, env = "SEARCHLIGHT_CONFIG", global = true)]
     #[serde(skip)]
     config: Option<PathBuf>,
-    /// Address to listen on, HOST:PORT (port 0 picks a free port) [default: 127.0.0.1:8088]
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    listen: Option<String>,
     /// Directory for the store and data files [default: ./searchlight-data]
-    #[arg(long)]
+    #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     data_dir: Option<PathBuf>,
     /// Metadata store: sqlite://FILE or postgres://USER@HOST/DB [default: SQLite in the data dir]
-    #[arg(long)]
+    #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     database_url: Option<String>,
-    /// tsadmin's password, set on the first start
-    #[arg(long)]
+    /// tsadmin's password, set when the store is first created
+    #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     admin_password: Option<String>,
     /// Log line format [default: text]
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     log_format: Option<LogFormat>,
 }
 
+#[derive(Args, Serialize)]
+struct ServeArgs {
+    #[command(flatten)]
+    #[serde(flatten)]
+    store: StoreArgs,
+    /// Address to listen on, HOST:PORT (port 0 picks a free port) [default: 127.0.0.1:8088]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listen: Option<String>,
+    /// Import the TML in this folder at start (idempotent: re-imports update in place)
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// TML files (NAME.<kind>.tml) or folders of them
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Owner of the objects created [default: tsadmin]
+    #[arg(long)]
+    owner: Option<String>,
+    /// Do not share the new objects with the All group
+    #[arg(long)]
+    private: bool,
+    /// ALL_OR_NONE stores nothing if a document fails; PARTIAL stores the ones that pass;
+    /// VALIDATE_ONLY only checks
+    #[arg(long, default_value = "ALL_OR_NONE")]
+    policy: String,
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let config = Config::load(args.config.as_deref(), &args).map_err(anyhow::Error::msg)?;
+    let config = Config::load(args.store.config.as_deref(), &args).map_err(anyhow::Error::msg)?;
     telemetry::init(config.log_format);
     let app = Application::build(&config).await?;
     tracing::info!(
         "Searchlight {} · store: {} ({}) · data dir: {}",
         env!("CARGO_PKG_VERSION"),
-        app.store_backend(),
+        app.services().store.backend_name(),
         if config.database_url.is_some() {
             "database_url"
         } else {
@@ -69,24 +104,72 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         config.data_dir.display()
     );
-    if let Some(password) = &app.bootstrap().generated_admin_password {
+    if let Some(report) = app.model_import() {
+        tracing::info!(
+            "model dir {}: {} objects imported",
+            config
+                .model_dir
+                .as_deref()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            report.outcomes.len()
+        );
+    }
+    announce_generated_password(app.services());
+    app.run_until(shutdown_signal()).await
+}
+
+/// Shows tsadmin's generated password once, whichever command created the store.
+fn announce_generated_password(services: &Services) {
+    if let Some(password) = &services.bootstrap.generated_admin_password {
         tracing::warn!(
-            "first start: created user tsadmin with the generated password {password} \
-             (set your own with --admin-password on a fresh data dir, or change it with \
+            "new store: created user tsadmin with the generated password {password} \
+             (choose your own with --admin-password when creating a store, or change it with \
              user/updatepassword)"
         );
     }
-    app.run_until(shutdown_signal()).await
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<bool> {
+    let config =
+        Config::load(args.store.config.as_deref(), &args.store).map_err(anyhow::Error::msg)?;
+    telemetry::init(config.log_format);
+    let policy: ImportPolicy = args
+        .policy
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--policy: {e}"))?;
+    let services = Services::open(&config).await?;
+    announce_generated_password(&services);
+    let report = services
+        .import_paths(&args.paths, policy, args.owner.as_deref(), args.private)
+        .await?;
+    print!("{}", tml_files::describe(&report));
+    let failed = report.failed();
+    println!(
+        "{} documents: {} imported, {} failed{}",
+        report.outcomes.len(),
+        report.outcomes.len() - failed,
+        failed,
+        match (policy, report.stored) {
+            (ImportPolicy::ValidateOnly, _) => " (validation only: nothing stored)",
+            (_, false) if failed > 0 => " (nothing stored)",
+            _ => "",
+        }
+    );
+    services.store.close().await;
+    Ok(failed == 0)
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(args).await.map(|()| true),
+        Command::Import(args) => import(args).await,
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

@@ -45,16 +45,3 @@ CREATE TABLE sessions (
     expires    BIGINT  NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
-
--- Metadata objects (tables, worksheets, answers, pinboards, ...). This migration holds what
--- ownership needs; the catalog's migration adds the rest of an object's record.
-CREATE TABLE metadata_objects (
-    id          TEXT   PRIMARY KEY,
-    object_type TEXT   NOT NULL,
-    name        TEXT   NOT NULL,
-    owner_id    TEXT   NOT NULL REFERENCES principals (id),
-    created     BIGINT NOT NULL,
-    modified    BIGINT NOT NULL,
-    modified_by TEXT   NOT NULL
-);
-CREATE INDEX metadata_objects_owner ON metadata_objects (owner_id);

@@ -13,6 +13,7 @@
 //! Migrations are embedded in the binary and run at connect time. They are written in the SQL
 //! both backends share, so the schema cannot drift between them.
 
+mod catalog_sql;
 mod model;
 mod sql;
 
@@ -76,6 +77,48 @@ pub trait Store: Send + Sync + 'static {
         now: EpochMillis,
         idle_cutoff: EpochMillis,
     ) -> Result<u64>;
+
+    // ---- catalog ----------------------------------------------------------------------
+
+    async fn object(&self, id: &str) -> Result<Option<ObjectRecord>>;
+    /// Objects of a type with this name (case-insensitive), oldest first.
+    async fn objects_named(&self, object_type: &str, name: &str) -> Result<Vec<ObjectRecord>>;
+    /// The objects among `ids` (in no particular order; unknown ids are left out).
+    async fn objects_by_ids(&self, ids: &[String]) -> Result<Vec<ObjectRecord>>;
+    /// The children (columns) of an object, in position order.
+    async fn child_objects(&self, parent_id: &str) -> Result<Vec<ObjectRecord>>;
+    /// Writes imported objects in one transaction: all of them or none.
+    async fn write_objects(&self, writes: &[ObjectWrite]) -> Result<()>;
+    async fn visualizations(&self, parent_id: &str) -> Result<Vec<VisualizationRecord>>;
+    async fn visualization(&self, id: &str) -> Result<Option<VisualizationRecord>>;
+    /// Whether `viewer` may read the object (its owner, an administrator, or a principal it
+    /// is shared with; columns follow their parent).
+    async fn can_read(&self, object_id: &str, viewer: &Viewer) -> Result<bool>;
+    /// One page of headers, and how many match in all.
+    async fn list_headers(&self, query: &HeaderQuery) -> Result<Vec<HeaderRow>>;
+    /// Principals as headers (types USER and USER_GROUP).
+    async fn list_principal_headers(
+        &self,
+        kind: PrincipalKind,
+        query: &HeaderQuery,
+    ) -> Result<Vec<HeaderRow>>;
+    /// The shares of an object: `(principal id, permission)`.
+    async fn shares(&self, object_id: &str) -> Result<Vec<(String, SharePermission)>>;
+    /// Sets (`Some`) or removes (`None`) principals' access to objects, in one transaction.
+    async fn set_shares(
+        &self,
+        object_ids: &[String],
+        changes: &[(String, Option<SharePermission>)],
+    ) -> Result<()>;
+    /// Creates the tags that do not exist (by name, case-insensitive) and attaches all of
+    /// them to the objects, in one transaction. Returns the tag ids.
+    async fn assign_tags(
+        &self,
+        object_ids: &[String],
+        tag_names: &[String],
+        owner_id: &str,
+        now: EpochMillis,
+    ) -> Result<Vec<String>>;
 
     // ---- ownership --------------------------------------------------------------------
 

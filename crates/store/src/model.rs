@@ -110,3 +110,139 @@ impl PrincipalChanges {
             && self.memberships.is_empty()
     }
 }
+
+/// A metadata object as stored (tables, worksheets, answers, pinboards, connections, tags,
+/// and columns, which have a parent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRecord {
+    pub id: String,
+    /// The v1 type (`LOGICAL_TABLE`, `QUESTION_ANSWER_BOOK`, …).
+    pub object_type: String,
+    pub subtype: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub owner_id: String,
+    pub created: EpochMillis,
+    pub modified: EpochMillis,
+    pub modified_by: String,
+    pub is_auto_created: bool,
+    pub parent_id: Option<String>,
+    pub position: i64,
+    /// The resolved definition (JSON).
+    pub definition: Option<String>,
+    /// The TML document as imported.
+    pub tml: Option<String>,
+}
+
+/// A visualization of a pinboard (or the single one of an answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisualizationRecord {
+    pub id: String,
+    pub parent_id: String,
+    pub position: i64,
+    /// Its id inside the pinboard's TML (`Viz_1`).
+    pub tml_id: String,
+    pub name: String,
+    /// `TABLE`, `CHART` or `HEADLINE`.
+    pub viz_type: String,
+    pub created: EpochMillis,
+    pub modified: EpochMillis,
+    pub modified_by: String,
+    pub definition: String,
+}
+
+/// Access granted to a principal on an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SharePermission {
+    ReadOnly,
+    Modify,
+}
+
+impl SharePermission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadOnly => "READ_ONLY",
+            Self::Modify => "MODIFY",
+        }
+    }
+
+    pub(crate) fn from_db(value: &str) -> Self {
+        if value == "MODIFY" {
+            Self::Modify
+        } else {
+            Self::ReadOnly
+        }
+    }
+}
+
+/// One object written by an import: the object, its columns (replacing the old set) and,
+/// for pinboards and answers, its visualizations (replacing the old set).
+#[derive(Debug, Clone)]
+pub struct ObjectWrite {
+    pub object: ObjectRecord,
+    pub columns: Vec<ObjectRecord>,
+    pub visualizations: Option<Vec<VisualizationRecord>>,
+    /// Shares added when the object is created (an update keeps the existing shares).
+    pub initial_shares: Vec<(String, SharePermission)>,
+}
+
+/// Who is asking, for visibility: the user and every group it is in.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: String,
+    /// The user id and every group id (transitive, including All).
+    pub principal_ids: Vec<String>,
+    /// Administrators see everything.
+    pub sees_everything: bool,
+}
+
+/// The sort keys of `metadata/listobjectheaders`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderSort {
+    Name,
+    DisplayName,
+    Author,
+    Created,
+    Modified,
+}
+
+/// A header listing: every filter of `metadata/listobjectheaders`.
+#[derive(Debug, Clone)]
+pub struct HeaderQuery {
+    pub object_type: String,
+    /// Only these subtypes (empty: all).
+    pub subtypes: Vec<String>,
+    pub viewer: Viewer,
+    /// Only objects owned by this user (category MY).
+    pub owner_id: Option<String>,
+    /// A case-insensitive LIKE pattern (`%` wildcard) on the name or the author's name.
+    pub pattern: Option<String>,
+    /// Only objects carrying one of these tags (by name, case-insensitive).
+    pub tag_names: Vec<String>,
+    pub fetch_ids: Option<Vec<String>>,
+    pub skip_ids: Vec<String>,
+    pub auto_created: Option<bool>,
+    pub sort: HeaderSort,
+    pub ascending: bool,
+    pub offset: usize,
+    pub limit: Option<usize>,
+}
+
+/// A listed header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderRow {
+    pub id: String,
+    pub object_type: String,
+    pub subtype: Option<String>,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub owner_id: String,
+    pub owner_name: String,
+    pub created: EpochMillis,
+    pub modified: EpochMillis,
+    pub modified_by: String,
+    pub is_auto_created: bool,
+    /// `(id, name)` of the object's tags.
+    pub tags: Vec<(String, String)>,
+}

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 
+use crate::catalog_sql;
 use crate::model::*;
 use crate::{Error, Result, Store};
 
@@ -60,7 +61,7 @@ pub struct SqlStore {
     backend: Backend,
 }
 
-fn db_error(err: sqlx::Error) -> Error {
+pub(crate) fn db_error(err: sqlx::Error) -> Error {
     Error::internal(err)
 }
 
@@ -127,6 +128,11 @@ impl SqlStore {
         .map_err(db_error)
     }
 
+    /// "SQLite" or "PostgreSQL", for messages.
+    pub fn backend_name(&self) -> String {
+        self.backend.to_string()
+    }
+
     /// The pool, for the catalog's queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -182,7 +188,7 @@ fn principal_from_row(row: &AnyRow) -> Result<Principal> {
 }
 
 /// A 0/1 flag column.
-fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column).map_err(db_error)? != 0)
 }
 
@@ -207,7 +213,7 @@ fn values_placeholders(rows: usize, columns: usize) -> String {
 }
 
 /// `$first, $first+1, …` for an IN list of `count` items.
-fn list_placeholders(first: usize, count: usize) -> String {
+pub(crate) fn list_placeholders(first: usize, count: usize) -> String {
     (first..first + count)
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
@@ -584,15 +590,93 @@ impl Store for SqlStore {
         Ok(result.rows_affected())
     }
 
+    async fn object(&self, id: &str) -> Result<Option<ObjectRecord>> {
+        catalog_sql::object(&self.pool, id).await
+    }
+
+    async fn objects_named(&self, object_type: &str, name: &str) -> Result<Vec<ObjectRecord>> {
+        catalog_sql::objects_named(&self.pool, object_type, name).await
+    }
+
+    async fn objects_by_ids(&self, ids: &[String]) -> Result<Vec<ObjectRecord>> {
+        catalog_sql::objects_by_ids(&self.pool, ids).await
+    }
+
+    async fn child_objects(&self, parent_id: &str) -> Result<Vec<ObjectRecord>> {
+        catalog_sql::child_objects(&self.pool, parent_id).await
+    }
+
+    async fn write_objects(&self, writes: &[ObjectWrite]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        catalog_sql::write_objects(self.begin_write().await?, writes).await
+    }
+
+    async fn visualizations(&self, parent_id: &str) -> Result<Vec<VisualizationRecord>> {
+        catalog_sql::visualizations(&self.pool, parent_id).await
+    }
+
+    async fn visualization(&self, id: &str) -> Result<Option<VisualizationRecord>> {
+        catalog_sql::visualization(&self.pool, id).await
+    }
+
+    async fn can_read(&self, object_id: &str, viewer: &Viewer) -> Result<bool> {
+        catalog_sql::can_read(&self.pool, object_id, viewer).await
+    }
+
+    async fn list_headers(&self, query: &HeaderQuery) -> Result<Vec<HeaderRow>> {
+        catalog_sql::list_headers(&self.pool, query).await
+    }
+
+    async fn list_principal_headers(
+        &self,
+        kind: PrincipalKind,
+        query: &HeaderQuery,
+    ) -> Result<Vec<HeaderRow>> {
+        catalog_sql::list_principal_headers(&self.pool, kind, query).await
+    }
+
+    async fn shares(&self, object_id: &str) -> Result<Vec<(String, SharePermission)>> {
+        catalog_sql::shares(&self.pool, object_id).await
+    }
+
+    async fn set_shares(
+        &self,
+        object_ids: &[String],
+        changes: &[(String, Option<SharePermission>)],
+    ) -> Result<()> {
+        catalog_sql::set_shares(self.begin_write().await?, object_ids, changes).await
+    }
+
+    async fn assign_tags(
+        &self,
+        object_ids: &[String],
+        tag_names: &[String],
+        owner_id: &str,
+        now: EpochMillis,
+    ) -> Result<Vec<String>> {
+        catalog_sql::assign_tags(
+            self.begin_write().await?,
+            object_ids,
+            tag_names,
+            owner_id,
+            now,
+        )
+        .await
+    }
+
     async fn objects_owned_by(&self, owner_id: &str) -> Result<Vec<String>> {
-        sqlx::query("SELECT id FROM metadata_objects WHERE owner_id = $1 ORDER BY id")
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|row| row.try_get("id").map_err(db_error))
-            .collect()
+        sqlx::query(
+            "SELECT id FROM metadata_objects WHERE owner_id = $1 AND parent_id IS NULL ORDER BY id",
+        )
+        .bind(owner_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| row.try_get("id").map_err(db_error))
+        .collect()
     }
 
     async fn transfer_ownership(
@@ -622,8 +706,8 @@ impl Store for SqlStore {
                 for chunk in ids.chunks(INSERT_CHUNK) {
                     let sql = format!(
                         "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
-                         WHERE owner_id = $3 AND id IN ({})",
-                        list_placeholders(4, chunk.len())
+                         WHERE owner_id = $3 AND (id IN ({list}) OR parent_id IN ({list}))",
+                        list = list_placeholders(4, chunk.len())
                     );
                     let mut query = sqlx::query(AssertSqlSafe(sql))
                         .bind(to_id)

@@ -1,6 +1,7 @@
 //! The v1 endpoints, one module per group of the API.
 
 pub mod group;
+pub mod metadata;
 pub mod session;
 pub mod user;
 

@@ -1,0 +1,124 @@
+//! A real Searchlight started in-process on 127.0.0.1:0, over a fresh store, the way the API
+//! tests start theirs (crates/server/tests/api/helpers.rs): SQLite in a temp dir, or a fresh
+//! PostgreSQL schema that is dropped afterwards.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+
+use searchlight::{Application, Config};
+
+pub const ADMIN: &str = "tsadmin";
+pub const ADMIN_PASSWORD: &str = "bench admin pw";
+
+/// The metadata store a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A fresh, empty store: a SQLite file in a temp dir or a new PostgreSQL schema.
+pub struct FreshStore {
+    /// The URL the server (or a direct store connection) uses.
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl FreshStore {
+    pub async fn create(kind: StoreKind, postgres_url: &str) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir().context("creating a temp dir")?;
+        match kind {
+            StoreKind::Sqlite => Ok(Self {
+                url: format!("sqlite://{}", dir.path().join("searchlight.db").display()),
+                dir,
+                postgres: None,
+            }),
+            StoreKind::Postgres => {
+                let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+                let pool = sqlx::PgPool::connect(postgres_url)
+                    .await
+                    .with_context(|| format!("PostgreSQL at {postgres_url} is needed"))?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&pool)
+                    .await
+                    .context("creating the benchmark schema")?;
+                pool.close().await;
+                let separator = if postgres_url.contains('?') { '&' } else { '?' };
+                Ok(Self {
+                    url: format!("{postgres_url}{separator}options[search_path]={schema}"),
+                    dir,
+                    postgres: Some((postgres_url.to_string(), schema)),
+                })
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL schema (the temp dir goes with `self`).
+    pub async fn remove(self) -> anyhow::Result<()> {
+        if let Some((url, schema)) = &self.postgres {
+            let pool = sqlx::PgPool::connect(url).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&pool)
+                .await
+                .with_context(|| format!("dropping the schema {schema}"))?;
+            pool.close().await;
+        }
+        Ok(())
+    }
+}
+
+/// A server serving on a background task until [`RunningServer::stop`].
+pub struct RunningServer {
+    pub base: String,
+    store: FreshStore,
+    shutdown: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    pub async fn start(kind: StoreKind, postgres_url: &str) -> anyhow::Result<Self> {
+        let store = FreshStore::create(kind, postgres_url).await?;
+        let data_dir: PathBuf = store.dir.path().join("data");
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir,
+            database_url: Some(store.url.clone()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            ..Config::default()
+        };
+        let app = Application::build(&config)
+            .await
+            .context("starting the server")?;
+        let base = format!("http://{}", app.local_addr());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            base,
+            store,
+            shutdown,
+            task,
+        })
+    }
+
+    /// Stops serving, waits for the server to close its store, then removes the store.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.context("the server task panicked")??;
+        self.store.remove().await
+    }
+}

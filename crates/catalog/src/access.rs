@@ -1,0 +1,43 @@
+//! Who is acting on the catalog, and what they may read and change.
+
+use searchlight_errors::{Error, Result};
+use searchlight_store::{ObjectRecord, Viewer};
+
+use crate::Catalog;
+
+/// The caller of a catalog operation.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    /// Visibility: the user, its groups, and whether it sees everything (administrators).
+    pub viewer: Viewer,
+    /// Holds ADMINISTRATION or DATAMANAGEMENT: may import TML.
+    pub manages_data: bool,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> &str {
+        &self.viewer.user_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.viewer.sees_everything
+    }
+}
+
+impl Catalog {
+    /// The object, if it exists and the actor may read it; otherwise the same 400 either way,
+    /// so ids of invisible objects cannot be probed.
+    pub async fn readable(&self, actor: &Actor, id: &str, kind: &str) -> Result<ObjectRecord> {
+        let unknown = || Error::UnknownObject {
+            kind: kind.to_string(),
+            id: id.to_string(),
+        };
+        let object = self.store.object(id).await?.ok_or_else(unknown)?;
+        if object.parent_id.is_none() && self.store.can_read(id, &actor.viewer).await? {
+            Ok(object)
+        } else {
+            Err(unknown())
+        }
+    }
+}

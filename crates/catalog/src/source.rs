@@ -1,0 +1,168 @@
+//! A searchable source as the engine sees it: the binder's [`SourceModel`] plus where every
+//! column physically lives, how the tables join, and the model's own filters.
+//!
+//! The catalog builds a [`SearchSource`] from a worksheet, model or table; the engine turns
+//! a [`searchlight_search::SearchPlan`] over it into a query. Column ids of the plan index
+//! [`SearchSource::bindings`] exactly as they index `model.columns`.
+
+use std::path::PathBuf;
+
+use searchlight_search::{DataType, SourceModel};
+
+/// A searchable source.
+#[derive(Debug, Clone)]
+pub struct SearchSource {
+    /// GUID of the worksheet, model or table.
+    pub id: String,
+    pub name: String,
+    /// Changes whenever the definition changes (the object's `modified`), for caches.
+    pub version: i64,
+    /// What the binder resolves `[column]` tokens against.
+    pub model: SourceModel,
+    /// Where each model column lives: `bindings[i]` is `model.columns[i]`.
+    pub bindings: Vec<ColumnBinding>,
+    /// The table instances the source draws from (a table may appear twice under two
+    /// aliases).
+    pub tables: Vec<SourceTable>,
+    /// The join tree between table instances.
+    pub joins: Vec<SourceJoin>,
+    /// The instance every join path starts from (the fact table of a star schema).
+    pub root: usize,
+    /// Model filters, as search-language filter text (`[Region] != 'test'`), applied to every
+    /// search; bind them with `searchlight_search::bind_row_filters`.
+    pub filters: Vec<String>,
+    /// Join only the tables a search touches (TML `join_progressive`, default true); when
+    /// false, every join applies to every search.
+    pub progressive: bool,
+}
+
+/// Where a model column's values come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnBinding {
+    /// Index into [`SearchSource::tables`].
+    pub table: usize,
+    /// The column's name in the file or database table.
+    pub physical_column: String,
+}
+
+/// One table instance of a source.
+#[derive(Debug, Clone)]
+pub struct SourceTable {
+    /// Unique within the source (the worksheet's table path id or model alias).
+    pub alias: String,
+    /// GUID of the table object.
+    pub table_id: String,
+    /// The table object's name, for messages.
+    pub name: String,
+    pub location: TableLocation,
+    /// Every column of the table the model may use, with its declared type.
+    pub columns: Vec<PhysicalColumn>,
+}
+
+/// A column of a table as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhysicalColumn {
+    pub physical_name: String,
+    /// The TML `data_type` (what the engine presents the column as).
+    pub data_type: DataType,
+}
+
+/// Where a table's rows are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableLocation {
+    /// Parquet or CSV files on the server: one file, every matching file of a folder, or a
+    /// glob. Paths are absolute and were checked against the file roots at import.
+    Files {
+        path: PathBuf,
+        format: FileFormat,
+        /// The connection asks to keep the table in memory (re-read when a file changes).
+        in_memory: bool,
+        /// Identifies the connection, for per-connection caches.
+        connection_id: String,
+    },
+    /// A table in PostgreSQL (queries pushed down).
+    Postgres {
+        connection: PostgresConnection,
+        schema: Option<String>,
+        table: String,
+    },
+}
+
+/// File formats a LOCAL_FILES table can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Parquet,
+    Csv,
+}
+
+impl FileFormat {
+    /// The file extension (without the dot).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Parquet => "parquet",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+/// How to reach a PostgreSQL database (an `RDBMS_POSTGRES` connection).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PostgresConnection {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+    /// The password itself, when the TML gives one.
+    pub password: Option<String>,
+    /// The environment variable holding the password (`password_env`), preferred over
+    /// storing a password.
+    pub password_env: Option<String>,
+}
+
+/// A join between two table instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceJoin {
+    /// Index into [`SearchSource::tables`] of the left (source) side.
+    pub left: usize,
+    /// Index into [`SearchSource::tables`] of the right (destination) side.
+    pub right: usize,
+    /// Equality conditions, `(left physical column, right physical column)`, AND-ed.
+    pub on: Vec<(String, String)>,
+    pub join_type: JoinType,
+}
+
+/// TML join types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JoinType {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    /// Full outer join (`OUTER`).
+    Outer,
+}
+
+impl JoinType {
+    /// The join type for a TML `type`, case-insensitively; `INNER` when absent.
+    pub fn from_tml(value: Option<&str>) -> Option<Self> {
+        Some(
+            match value.map(|v| v.trim().to_ascii_uppercase()).as_deref() {
+                None | Some("") | Some("INNER") => Self::Inner,
+                Some("LEFT_OUTER") | Some("LEFT") => Self::LeftOuter,
+                Some("RIGHT_OUTER") | Some("RIGHT") => Self::RightOuter,
+                Some("OUTER") | Some("FULL_OUTER") | Some("FULL") => Self::Outer,
+                Some(_) => return None,
+            },
+        )
+    }
+
+    /// The same join seen from the other side.
+    pub fn flipped(self) -> Self {
+        match self {
+            Self::LeftOuter => Self::RightOuter,
+            Self::RightOuter => Self::LeftOuter,
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Opening a source's table instances for one query, and the per-connection in-memory cache.
+//!
+//! Files are listed on every query (so changes are visible at once). A connection with
+//! `in_memory` keeps each table as Arrow batches keyed by the fingerprint of its files (path,
+//! size, modification time of every file) and the schema they are read with: when any file
+//! changes, appears or disappears, the next query reads the table again.
+//!
+//! A load runs as its own task and is shared: concurrent first queries of a table wait for
+//! the same load instead of each reading the files, and a load outlives a query that timed
+//! out or was abandoned, so a table slower to load than the query timeout still ends up in
+//! memory for the next query.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use datafusion::datasource::listing::ListingTable;
+use datafusion::prelude::SessionContext;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use searchlight_catalog::source::{FileFormat, SourceTable, TableLocation};
+use searchlight_errors::{Error, Result};
+
+use crate::files::{FileEntry, FileReader, csv_read_schema, list_files_async, readable_error};
+
+/// A table instance ready to scan.
+pub(crate) struct OpenedTable {
+    pub provider: Arc<dyn TableProvider>,
+    /// The columns as read from the files (before presenting them as their declared types).
+    pub schema: SchemaRef,
+    /// Where the files are, for messages.
+    pub path: String,
+}
+
+/// Identifies a cached table: the connection and what the table reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    connection_id: String,
+    path: PathBuf,
+    extension: &'static str,
+}
+
+/// A table held in memory, and the file versions and schema it was read with.
+struct Loaded {
+    files: Vec<FileEntry>,
+    schema: SchemaRef,
+    table: Arc<MemTable>,
+}
+
+impl Loaded {
+    fn is_for(&self, files: &[FileEntry], schema: &SchemaRef) -> bool {
+        self.files == files && self.schema == *schema
+    }
+}
+
+/// A load in progress, awaited by every query that needs it. The error is a sentence for
+/// [`Error::TableFilesUnavailable`].
+type SharedLoad = Shared<BoxFuture<'static, std::result::Result<Arc<Loaded>, String>>>;
+
+/// What the cache knows about one table.
+#[derive(Default)]
+struct SlotState {
+    loaded: Option<Arc<Loaded>>,
+    /// The load under way: the files and schema it reads, and its result.
+    loading: Option<(Vec<FileEntry>, SchemaRef, SharedLoad)>,
+}
+
+type Slot = Arc<Mutex<SlotState>>;
+
+/// Locks a mutex whose data stays consistent even if a holder panicked (every update is a
+/// single assignment).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Tables of `in_memory` connections.
+#[derive(Default)]
+pub(crate) struct MemoryCache {
+    slots: Mutex<HashMap<CacheKey, Slot>>,
+    /// Tables read into memory so far (a diagnostic, and how tests see that concurrent first
+    /// queries load once).
+    loads: Arc<AtomicU64>,
+}
+
+impl MemoryCache {
+    fn slot(&self, key: CacheKey) -> Slot {
+        Arc::clone(lock(&self.slots).entry(key).or_default())
+    }
+
+    /// Forgets every table of a connection (e.g. when the connection is deleted).
+    pub fn evict_connection(&self, connection_id: &str) {
+        lock(&self.slots).retain(|key, _| key.connection_id != connection_id);
+    }
+
+    /// How many times a table was read into memory.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Number of tables currently cached (loaded or loading).
+    pub fn len(&self) -> usize {
+        lock(&self.slots).len()
+    }
+}
+
+/// Opens one table instance of a source for a query.
+pub(crate) async fn open_table(
+    ctx: &SessionContext,
+    cache: &MemoryCache,
+    table: &SourceTable,
+) -> Result<OpenedTable> {
+    let TableLocation::Files {
+        path,
+        format,
+        in_memory,
+        connection_id,
+    } = &table.location
+    else {
+        return Err(Error::TableLocationUnsupported {
+            table: table.name.clone(),
+            location: "a PostgreSQL connection".to_owned(),
+        });
+    };
+    let shown = path.display().to_string();
+    let unavailable = |reason: String| Error::TableFilesUnavailable {
+        table: table.name.clone(),
+        path: shown.clone(),
+        reason,
+    };
+    let files = list_files_async(path, *format).await.map_err(unavailable)?;
+    let state = ctx.state();
+    let reader = FileReader::new(&state, *format, path);
+    let inferred = reader
+        .infer_schema(&state, &files, 0)
+        .await
+        .map_err(unavailable)?;
+    let schema = match format {
+        FileFormat::Parquet => inferred,
+        FileFormat::Csv => csv_read_schema(&inferred, &table.columns),
+    };
+    let listing = reader
+        .table(&files, Arc::clone(&schema))
+        .map_err(unavailable)?;
+    if !in_memory {
+        return Ok(OpenedTable {
+            provider: Arc::new(listing),
+            schema,
+            path: shown,
+        });
+    }
+
+    let slot = cache.slot(CacheKey {
+        connection_id: connection_id.clone(),
+        path: path.clone(),
+        extension: format.extension(),
+    });
+    let load = {
+        let mut current = lock(&slot);
+        if let Some(loaded) = current
+            .loaded
+            .as_ref()
+            .filter(|l| l.is_for(&files, &schema))
+        {
+            return Ok(in_memory_table(loaded, shown));
+        }
+        match &current.loading {
+            Some((loading_files, loading_schema, load))
+                if *loading_files == files && *loading_schema == schema =>
+            {
+                load.clone()
+            }
+            _ => {
+                tracing::info!(table = %table.name, path = %shown, files = files.len(), "loading table into memory");
+                cache.loads.fetch_add(1, Ordering::Relaxed);
+                let load = start_load(
+                    ctx.clone(),
+                    Arc::clone(&slot),
+                    listing,
+                    files.clone(),
+                    Arc::clone(&schema),
+                );
+                current.loading = Some((files, schema, load.clone()));
+                load
+            }
+        }
+    };
+    let loaded = load.await.map_err(unavailable)?;
+    Ok(in_memory_table(&loaded, shown))
+}
+
+fn in_memory_table(loaded: &Loaded, path: String) -> OpenedTable {
+    OpenedTable {
+        provider: Arc::clone(&loaded.table) as Arc<dyn TableProvider>,
+        schema: Arc::clone(&loaded.schema),
+        path,
+    }
+}
+
+/// Reads a table into memory on its own task and installs it in `slot` when done (unless a
+/// newer load took its place meanwhile).
+fn start_load(
+    ctx: SessionContext,
+    slot: Slot,
+    listing: ListingTable,
+    files: Vec<FileEntry>,
+    schema: SchemaRef,
+) -> SharedLoad {
+    let task = tokio::spawn(async move {
+        let batches = async {
+            ctx.read_table(Arc::new(listing))?
+                .collect_partitioned()
+                .await
+        }
+        .await;
+        let table = batches
+            .and_then(|batches| MemTable::try_new(Arc::clone(&schema), batches))
+            .map_err(|err| readable_error(&err.to_string()));
+        let mut current = lock(&slot);
+        let still_wanted = current
+            .loading
+            .as_ref()
+            .is_some_and(|(loading, loading_schema, _)| {
+                *loading == files && *loading_schema == schema
+            });
+        if still_wanted {
+            current.loading = None;
+        }
+        let loaded = Arc::new(Loaded {
+            files,
+            schema,
+            table: Arc::new(table?),
+        });
+        if still_wanted {
+            current.loaded = Some(Arc::clone(&loaded));
+        }
+        Ok(loaded)
+    });
+    async move {
+        task.await
+            .map_err(|err| format!("reading the table into memory stopped: {err}"))?
+    }
+    .boxed()
+    .shared()
+}

@@ -1,0 +1,770 @@
+//! [`SearchPlan`] → DataFusion [`LogicalPlan`], mechanically.
+//!
+//! The binder made every decision; this module only spells them in DataFusion's terms:
+//!
+//! ```text
+//! scan t0 → project (columns presented as their TML types, qualified t0.<column>)
+//!   ⋈ scan t1 → project …                      (the JoinPlan's steps)
+//! → filter   row filters AND model filters     (WHERE)
+//! → aggregate GROUP BY grouping outputs (o<i>), aggregates (a<k>)
+//! → project  outputs o<i> (SUM coalesced to 0), HAVING-only aggregates h<k>
+//! → filter   group filters                     (HAVING)
+//! → top n    sort + limit, or ROW_NUMBER() over the `for each` partition ≤ n
+//! → project  o<i> only
+//! → sort     the plan's keys, NULLS LAST, text by lower(value) then value
+//! ```
+//!
+//! Internal names (`t<i>`, `o<i>`, `a<k>`, `h<k>`) keep user-visible names (which may repeat
+//! or contain anything) out of DataFusion; result headers come from the plan.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Not;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+use datafusion::common::{Column, ScalarValue, TableReference};
+use datafusion::datasource::provider_as_source;
+use datafusion::functions::expr_fn::{
+    btrim, coalesce, contains, date_part, date_trunc, ends_with, lower, starts_with,
+};
+use datafusion::functions_aggregate::expr_fn::{
+    avg, count, count_distinct, max, min, stddev, sum, var_sample,
+};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, JoinType as DfJoinType, LogicalPlan, LogicalPlanBuilder, SortExpr, and,
+    cast, lit, or,
+};
+use searchlight_catalog::source::{JoinType, SearchSource};
+use searchlight_errors::{Error, Result};
+use searchlight_search::{
+    Aggregation, Bucket, CmpOp, ColumnId, DataType, Literal, Operand, OutputExpr, Predicate,
+    SearchPlan, Test, TextOp,
+};
+
+use crate::joins::JoinPlan;
+use crate::tables::OpenedTable;
+use crate::types::{TIMESTAMP, engine_type, present_as};
+
+/// Characters `{empty}` trims before testing for an empty string.
+const BLANK_CHARACTERS: &str = " \t\r\n";
+
+/// What a query is built from.
+pub(crate) struct QueryParts<'a> {
+    pub source: &'a SearchSource,
+    pub plan: &'a SearchPlan,
+    /// The source's model filters, bound.
+    pub model_filters: &'a [Predicate],
+    pub joins: &'a JoinPlan,
+    /// The opened instances of `joins`, by table index.
+    pub tables: &'a HashMap<usize, OpenedTable>,
+}
+
+/// Every model column a predicate reads.
+pub(crate) fn predicate_columns(predicate: &Predicate, columns: &mut BTreeSet<ColumnId>) {
+    match predicate {
+        Predicate::Condition(condition) => {
+            columns.insert(condition.operand.column());
+        }
+        Predicate::And(parts) | Predicate::Or(parts) => {
+            for part in parts {
+                predicate_columns(part, columns);
+            }
+        }
+    }
+}
+
+/// Builds the logical plan. Column ids and table indices were validated by the caller.
+pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
+    let QueryParts {
+        source,
+        plan,
+        model_filters,
+        joins,
+        tables,
+    } = parts;
+
+    // ---- FROM: the instances, their needed columns, the joins ------------------------
+    let mut used_columns: BTreeSet<ColumnId> = plan.referenced_columns();
+    for predicate in model_filters.iter() {
+        predicate_columns(predicate, &mut used_columns);
+    }
+    let mut physical: HashMap<usize, BTreeSet<String>> = HashMap::new();
+    for &column in &used_columns {
+        let binding = &source.bindings[column];
+        physical
+            .entry(binding.table)
+            .or_default()
+            .insert(binding.physical_column.clone());
+    }
+    for step in &joins.steps {
+        for (left_table, left_column, right_column) in &step.on {
+            physical
+                .entry(*left_table)
+                .or_default()
+                .insert(left_column.clone());
+            physical
+                .entry(step.table)
+                .or_default()
+                .insert(right_column.clone());
+        }
+    }
+    let scan = |table: usize| -> Result<LogicalPlan> {
+        let columns = physical.get(&table).cloned().unwrap_or_default();
+        table_plan(source, table, &columns, tables)
+    };
+    let mut builder = LogicalPlanBuilder::from(scan(joins.first)?);
+    for step in &joins.steps {
+        let right = scan(step.table)?;
+        let on: Vec<Expr> = step
+            .on
+            .iter()
+            .map(|(left_table, left_column, right_column)| {
+                qualified(*left_table, left_column).eq(qualified(step.table, right_column))
+            })
+            .collect();
+        builder = builder
+            .join_on(right, join_type(step.join_type), on)
+            .map_err(plan_fault)?;
+    }
+
+    let columns = ModelColumns { source };
+
+    // ---- WHERE -----------------------------------------------------------------------
+    let row_filters: Vec<Expr> = plan
+        .row_filters
+        .iter()
+        .chain(model_filters.iter())
+        .map(|predicate| predicate_expr(predicate, &|operand| columns.row_operand(operand)))
+        .collect::<Result<_>>()?;
+    if let Some(condition) = row_filters.into_iter().reduce(and) {
+        builder = builder.filter(condition).map_err(plan_fault)?;
+    }
+
+    // ---- GROUP BY and aggregates -------------------------------------------------------
+    let mut group_exprs = Vec::new();
+    // Distinct aggregates, from outputs then group filters: (column, aggregation).
+    let mut aggregates: Vec<(ColumnId, Aggregation)> = Vec::new();
+    for (index, output) in plan.outputs.iter().enumerate() {
+        match output.expr {
+            OutputExpr::Group { column, bucket } => {
+                let (value, data_type) = columns.value(column);
+                group_exprs.push(bucket_expr(value, data_type, bucket).alias(output_name(index)));
+            }
+            OutputExpr::Aggregate {
+                column,
+                aggregation,
+            } => {
+                if !aggregates.contains(&(column, aggregation)) {
+                    aggregates.push((column, aggregation));
+                }
+            }
+        }
+    }
+    for predicate in &plan.group_filters {
+        collect_aggregates(predicate, &mut aggregates);
+    }
+    let aggregate_exprs = aggregates
+        .iter()
+        .enumerate()
+        .map(|(index, &(column, aggregation))| {
+            let (value, _) = columns.value(column);
+            Ok(aggregate_expr(value, aggregation)?.alias(aggregate_name(index)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    builder = builder
+        .aggregate(group_exprs, aggregate_exprs)
+        .map_err(plan_fault)?;
+
+    // ---- outputs and HAVING ----------------------------------------------------------
+    let aggregate_index = |column: ColumnId, aggregation: Aggregation| {
+        aggregates
+            .iter()
+            .position(|&candidate| candidate == (column, aggregation))
+            .ok_or_else(|| Error::internal("aggregate missing from the aggregation"))
+    };
+    let mut projection = Vec::new();
+    for (index, output) in plan.outputs.iter().enumerate() {
+        let expr = match output.expr {
+            OutputExpr::Group { .. } => internal_column(&output_name(index)),
+            OutputExpr::Aggregate {
+                column,
+                aggregation,
+            } => finish_aggregate(
+                internal_column(&aggregate_name(aggregate_index(column, aggregation)?)),
+                aggregation,
+                output.data_type,
+            ),
+        };
+        projection.push(expr.alias(output_name(index)));
+    }
+    // Aggregates only the group filters use.
+    let mut having_only: HashMap<(ColumnId, Aggregation), String> = HashMap::new();
+    for (index, &(column, aggregation)) in aggregates.iter().enumerate() {
+        let is_output = plan.outputs.iter().any(|output| {
+            output.expr
+                == OutputExpr::Aggregate {
+                    column,
+                    aggregation,
+                }
+        });
+        if !is_output {
+            let name = format!("h{index}");
+            let data_type = aggregate_type(&columns, column, aggregation)?;
+            projection.push(
+                finish_aggregate(
+                    internal_column(&aggregate_name(index)),
+                    aggregation,
+                    data_type,
+                )
+                .alias(name.clone()),
+            );
+            having_only.insert((column, aggregation), name);
+        }
+    }
+    builder = builder.project(projection).map_err(plan_fault)?;
+    let group_operand = |operand: &Operand| -> Result<(Expr, DataType)> {
+        let Operand::Aggregate {
+            column,
+            aggregation,
+        } = *operand
+        else {
+            return Err(Error::internal(format!(
+                "group filter on a non-aggregate operand {operand:?}"
+            )));
+        };
+        let data_type = aggregate_type(&columns, column, aggregation)?;
+        let output = plan.outputs.iter().position(|output| {
+            output.expr
+                == OutputExpr::Aggregate {
+                    column,
+                    aggregation,
+                }
+        });
+        let name = match output {
+            Some(index) => output_name(index),
+            None => having_only
+                .get(&(column, aggregation))
+                .cloned()
+                .ok_or_else(|| Error::internal("group filter aggregate not computed"))?,
+        };
+        Ok((internal_column(&name), data_type))
+    };
+    let group_filters: Vec<Expr> = plan
+        .group_filters
+        .iter()
+        .map(|predicate| predicate_expr(predicate, &group_operand))
+        .collect::<Result<_>>()?;
+    if let Some(condition) = group_filters.into_iter().reduce(and) {
+        builder = builder.filter(condition).map_err(plan_fault)?;
+    }
+
+    // ---- top n / bottom n ------------------------------------------------------------
+    let output_sort = |index: usize, descending: bool| -> Result<Vec<SortExpr>> {
+        let output = plan
+            .outputs
+            .get(index)
+            .ok_or_else(|| Error::internal(format!("sort on missing output {index}")))?;
+        Ok(sort_exprs(
+            internal_column(&output_name(index)),
+            output.data_type,
+            descending,
+        ))
+    };
+    if let Some(ranking) = &plan.ranking {
+        let mut order = output_sort(ranking.by, ranking.descending)?;
+        for &tie_breaker in &ranking.tie_breakers {
+            order.extend(output_sort(tie_breaker, false)?);
+        }
+        if ranking.partition_by.is_empty() {
+            builder = builder
+                .sort_with_limit(order, Some(ranking.limit))
+                .map_err(plan_fault)?;
+        } else {
+            let partition: Vec<Expr> = ranking
+                .partition_by
+                .iter()
+                .map(|&index| internal_column(&output_name(index)))
+                .collect();
+            let rank = row_number()
+                .partition_by(partition)
+                .order_by(order)
+                .build()
+                .map_err(plan_fault)?
+                .alias("rank");
+            builder = builder
+                .window(vec![rank])
+                .map_err(plan_fault)?
+                .filter(
+                    internal_column("rank")
+                        .lt_eq(lit(u64::try_from(ranking.limit).unwrap_or(u64::MAX))),
+                )
+                .map_err(plan_fault)?;
+        }
+    }
+
+    // ---- the result: outputs only, in the plan's order -------------------------------
+    let outputs: Vec<Expr> = (0..plan.outputs.len())
+        .map(|index| internal_column(&output_name(index)))
+        .collect();
+    builder = builder.project(outputs).map_err(plan_fault)?;
+    let mut order = Vec::new();
+    for key in &plan.sort {
+        order.extend(output_sort(key.output, key.descending)?);
+    }
+    if !order.is_empty() {
+        builder = builder.sort(order).map_err(plan_fault)?;
+    }
+    builder.build().map_err(plan_fault)
+}
+
+/// Reads model columns: each is its binding's column of the joined relation, presented as
+/// the model column's type.
+struct ModelColumns<'a> {
+    source: &'a SearchSource,
+}
+
+impl ModelColumns<'_> {
+    /// The value of model column `column` and its type.
+    fn value(&self, column: ColumnId) -> (Expr, DataType) {
+        let binding = &self.source.bindings[column];
+        let model_type = self.source.model.columns[column].data_type;
+        let expr = qualified(binding.table, &binding.physical_column);
+        match declared_type(self.source, binding.table, &binding.physical_column) {
+            Some(declared) if declared != model_type => {
+                (cast(expr, engine_type(model_type)), model_type)
+            }
+            _ => (expr, model_type),
+        }
+    }
+
+    /// A row filter operand.
+    fn row_operand(&self, operand: &Operand) -> Result<(Expr, DataType)> {
+        match *operand {
+            Operand::Column(column) => Ok(self.value(column)),
+            Operand::DatePart { column, part } => {
+                let (value, data_type) = self.value(column);
+                Ok((bucket_expr(value, data_type, Some(part)), DataType::Integer))
+            }
+            Operand::Aggregate { .. } => Err(Error::internal(format!(
+                "row filter on an aggregate operand {operand:?}"
+            ))),
+        }
+    }
+}
+
+/// The type an aggregate of `column` has.
+fn aggregate_type(
+    columns: &ModelColumns<'_>,
+    column: ColumnId,
+    aggregation: Aggregation,
+) -> Result<DataType> {
+    let (_, input) = columns.value(column);
+    aggregation.result_type(input).ok_or_else(|| {
+        Error::internal(format!(
+            "aggregation {aggregation:?} does not apply to a {input:?} column"
+        ))
+    })
+}
+
+/// The declared (TML) type of a physical column of a table instance: from the table's
+/// columns, else from the first model column bound to it.
+fn declared_type(source: &SearchSource, table: usize, physical: &str) -> Option<DataType> {
+    source.tables[table]
+        .columns
+        .iter()
+        .find(|column| column.physical_name == physical)
+        .map(|column| column.data_type)
+        .or_else(|| {
+            source
+                .bindings
+                .iter()
+                .position(|binding| binding.table == table && binding.physical_column == physical)
+                .map(|index| source.model.columns[index].data_type)
+        })
+}
+
+/// One table instance: its scan, projected to the needed columns, each presented as its
+/// declared type and qualified `t<table>`.
+fn table_plan(
+    source: &SearchSource,
+    table: usize,
+    columns: &BTreeSet<String>,
+    tables: &HashMap<usize, OpenedTable>,
+) -> Result<LogicalPlan> {
+    let opened = tables
+        .get(&table)
+        .ok_or_else(|| Error::internal(format!("table instance {table} was not opened")))?;
+    let definition = &source.tables[table];
+    let scan_name = TableReference::bare(format!("s{table}"));
+    let scan = LogicalPlanBuilder::scan(
+        scan_name.clone(),
+        provider_as_source(Arc::clone(&opened.provider)),
+        None,
+    )
+    .map_err(plan_fault)?;
+    let unavailable = |column: &str, reason: String| Error::TableColumnUnavailable {
+        table: definition.name.clone(),
+        column: column.to_owned(),
+        path: opened.path.clone(),
+        reason,
+    };
+    let mut projection = Vec::new();
+    for physical in columns {
+        let fields = opened.schema.fields();
+        let field = fields
+            .iter()
+            .find(|field| field.name() == physical)
+            .or_else(|| {
+                let mut matching = fields
+                    .iter()
+                    .filter(|field| field.name().eq_ignore_ascii_case(physical));
+                match (matching.next(), matching.next()) {
+                    (Some(only), None) => Some(only),
+                    _ => None,
+                }
+            })
+            .ok_or_else(|| {
+                let available: Vec<&str> =
+                    fields.iter().map(|field| field.name().as_str()).collect();
+                unavailable(
+                    physical,
+                    format!(
+                        "the files have no such column (they have: {})",
+                        available.join(", ")
+                    ),
+                )
+            })?;
+        let raw = Expr::Column(Column::new(Some(scan_name.clone()), field.name()));
+        let presented = match declared_type(source, table, physical) {
+            None => raw,
+            Some(declared) => present_as(raw, field.data_type(), declared).ok_or_else(|| {
+                unavailable(
+                    physical,
+                    format!(
+                        "the files store it as {} and it cannot be read as {}",
+                        field.data_type(),
+                        declared.tml_name()
+                    ),
+                )
+            })?,
+        };
+        projection.push(presented.alias_qualified(Some(table_name(table)), physical.clone()));
+    }
+    scan.project(projection)
+        .map_err(plan_fault)?
+        .build()
+        .map_err(plan_fault)
+}
+
+fn table_name(table: usize) -> TableReference {
+    TableReference::bare(format!("t{table}"))
+}
+
+/// A column of a table instance in the joined relation.
+fn qualified(table: usize, physical: &str) -> Expr {
+    Expr::Column(Column::new(Some(table_name(table)), physical))
+}
+
+/// An unqualified internal column.
+fn internal_column(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
+}
+
+fn output_name(index: usize) -> String {
+    format!("o{index}")
+}
+
+fn aggregate_name(index: usize) -> String {
+    format!("a{index}")
+}
+
+fn join_type(join_type: JoinType) -> DfJoinType {
+    match join_type {
+        JoinType::Inner => DfJoinType::Inner,
+        JoinType::LeftOuter => DfJoinType::Left,
+        JoinType::RightOuter => DfJoinType::Right,
+        JoinType::Outer => DfJoinType::Full,
+    }
+}
+
+/// A DataFusion planning error: the plan is built from validated parts, so this is a fault.
+fn plan_fault(err: datafusion::error::DataFusionError) -> Error {
+    Error::internal(format!("building the query plan failed: {err}"))
+}
+
+// ---- expressions ------------------------------------------------------------------------
+
+/// A grouping value: the raw value, a truncation, or an integer date part.
+fn bucket_expr(value: Expr, data_type: DataType, bucket: Option<Bucket>) -> Expr {
+    let Some(bucket) = bucket else {
+        return value;
+    };
+    let truncate = |granularity: &str| match data_type {
+        // date_trunc works on timestamps; a DATE bucket stays a DATE.
+        DataType::Date => cast(
+            date_trunc(lit(granularity), cast(value.clone(), TIMESTAMP)),
+            engine_type(DataType::Date),
+        ),
+        _ => date_trunc(lit(granularity), value.clone()),
+    };
+    let part = |name: &str| {
+        cast(
+            date_part(lit(name), value.clone()),
+            engine_type(DataType::Integer),
+        )
+    };
+    match bucket {
+        Bucket::Detailed => value,
+        Bucket::Daily if data_type == DataType::Date => value,
+        Bucket::Hourly => truncate("hour"),
+        Bucket::Daily => truncate("day"),
+        Bucket::Weekly => truncate("week"),
+        Bucket::Monthly => truncate("month"),
+        Bucket::Quarterly => truncate("quarter"),
+        Bucket::Yearly => truncate("year"),
+        Bucket::HourOfDay => part("hour"),
+        Bucket::DayOfWeek => part("isodow"),
+        Bucket::DayOfMonth => part("day"),
+        Bucket::DayOfYear => part("doy"),
+        Bucket::WeekOfYear => part("week"),
+        Bucket::MonthOfYear => part("month"),
+        Bucket::QuarterOfYear => part("quarter"),
+    }
+}
+
+/// The aggregate function for an aggregation.
+fn aggregate_expr(value: Expr, aggregation: Aggregation) -> Result<Expr> {
+    Ok(match aggregation {
+        Aggregation::Sum => sum(value),
+        Aggregation::Average => avg(value),
+        Aggregation::Count => count(value),
+        Aggregation::CountDistinct => count_distinct(value),
+        // Rows, whatever the column holds.
+        Aggregation::TotalCount => count(lit(1i64)),
+        Aggregation::Min => min(value),
+        Aggregation::Max => max(value),
+        Aggregation::StdDev => stddev(value),
+        Aggregation::Variance => var_sample(value),
+        Aggregation::None => {
+            return Err(Error::internal("an aggregate output without aggregation"));
+        }
+    })
+}
+
+/// The aggregate's final value (rule 12): a SUM over no rows or only NULLs is 0.
+fn finish_aggregate(aggregated: Expr, aggregation: Aggregation, data_type: DataType) -> Expr {
+    match (aggregation, data_type) {
+        (Aggregation::Sum, DataType::Integer) => coalesce(vec![aggregated, lit(0i64)]),
+        (Aggregation::Sum, _) => coalesce(vec![aggregated, lit(0f64)]),
+        _ => aggregated,
+    }
+}
+
+/// Collects the aggregates a group filter tests.
+fn collect_aggregates(predicate: &Predicate, aggregates: &mut Vec<(ColumnId, Aggregation)>) {
+    match predicate {
+        Predicate::Condition(condition) => {
+            if let Operand::Aggregate {
+                column,
+                aggregation,
+            } = condition.operand
+                && !aggregates.contains(&(column, aggregation))
+            {
+                aggregates.push((column, aggregation));
+            }
+        }
+        Predicate::And(parts) | Predicate::Or(parts) => {
+            for part in parts {
+                collect_aggregates(part, aggregates);
+            }
+        }
+    }
+}
+
+/// Sort keys for one value: NULLS LAST in both directions; text case-insensitively, then by
+/// the raw value so that values differing only in case have a fixed order.
+fn sort_exprs(value: Expr, data_type: DataType, descending: bool) -> Vec<SortExpr> {
+    let ascending = !descending;
+    if data_type == DataType::Text {
+        vec![
+            lower(value.clone()).sort(ascending, false),
+            value.sort(ascending, false),
+        ]
+    } else {
+        vec![value.sort(ascending, false)]
+    }
+}
+
+/// A predicate; `operand` gives each operand's expression and type.
+fn predicate_expr(
+    predicate: &Predicate,
+    operand: &dyn Fn(&Operand) -> Result<(Expr, DataType)>,
+) -> Result<Expr> {
+    Ok(match predicate {
+        Predicate::Condition(condition) => {
+            let (value, data_type) = operand(&condition.operand)?;
+            test_expr(value, data_type, &condition.test)
+        }
+        Predicate::And(parts) => parts
+            .iter()
+            .map(|part| predicate_expr(part, operand))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .reduce(and)
+            .unwrap_or_else(|| lit(true)),
+        Predicate::Or(parts) => parts
+            .iter()
+            .map(|part| predicate_expr(part, operand))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .reduce(or)
+            .unwrap_or_else(|| lit(false)),
+    })
+}
+
+/// Whether a test compares with a date-time literal.
+fn has_instant(test: &Test) -> bool {
+    let instant = |literal: &Literal| matches!(literal, Literal::DateTime(_));
+    match test {
+        Test::Compare { value, .. } => instant(value),
+        Test::Between { low, high, .. } => instant(low) || instant(high),
+        Test::InList { values, .. } => values.iter().any(instant),
+        Test::DateRange { start, end } => {
+            start.as_ref().is_some_and(instant) || end.as_ref().is_some_and(instant)
+        }
+        _ => false,
+    }
+}
+
+/// `value` passes `test`. Text is compared case-insensitively (both sides lower-cased).
+/// Comparisons follow SQL: NULL passes no comparison, so `!=`, NOT IN and the negated text
+/// operators never match NULL.
+fn test_expr(value: Expr, data_type: DataType, test: &Test) -> Expr {
+    // A DATE compared with an instant is compared as midnight UTC of its day.
+    let (value, data_type) = if data_type == DataType::Date && has_instant(test) {
+        (cast(value, TIMESTAMP), DataType::DateTime)
+    } else {
+        (value, data_type)
+    };
+    let is_text = data_type == DataType::Text;
+    let folded = if is_text {
+        lower(value.clone())
+    } else {
+        value.clone()
+    };
+    let literal = |literal: &Literal| literal_expr(literal, data_type);
+    match test {
+        Test::Compare { op, value: operand } => compare(folded, *op, literal(operand)),
+        Test::Between {
+            low,
+            high,
+            low_inclusive,
+            high_inclusive,
+        } => {
+            let low_op = if *low_inclusive {
+                CmpOp::GtEq
+            } else {
+                CmpOp::Gt
+            };
+            let high_op = if *high_inclusive {
+                CmpOp::LtEq
+            } else {
+                CmpOp::Lt
+            };
+            and(
+                compare(folded.clone(), low_op, literal(low)),
+                compare(folded, high_op, literal(high)),
+            )
+        }
+        Test::InList { values, negated } => {
+            folded.in_list(values.iter().map(literal).collect(), *negated)
+        }
+        Test::Text {
+            op,
+            patterns,
+            negated,
+        } => {
+            let text = lower(value.clone());
+            let any = patterns
+                .iter()
+                .map(|pattern| {
+                    let pattern = lower(lit(pattern.as_str()));
+                    match op {
+                        TextOp::Contains => contains(text.clone(), pattern),
+                        TextOp::BeginsWith => starts_with(text.clone(), pattern),
+                        TextOp::EndsWith => ends_with(text.clone(), pattern),
+                    }
+                })
+                .reduce(or)
+                .unwrap_or_else(|| lit(false));
+            if *negated {
+                value.is_not_null().and(any.not())
+            } else {
+                any
+            }
+        }
+        Test::IsNull { negated: false } => value.is_null(),
+        Test::IsNull { negated: true } => value.is_not_null(),
+        Test::IsEmpty { negated } if is_text => {
+            let blank = btrim(vec![value.clone(), lit(BLANK_CHARACTERS)]).eq(lit(""));
+            if *negated {
+                value.is_not_null().and(blank.not())
+            } else {
+                value.is_null().or(blank)
+            }
+        }
+        Test::IsEmpty { negated: false } => value.is_null(),
+        Test::IsEmpty { negated: true } => value.is_not_null(),
+        Test::DateRange { start, end } => {
+            let lower_bound = start
+                .as_ref()
+                .map(|start| compare(value.clone(), CmpOp::GtEq, literal(start)));
+            let upper_bound = end
+                .as_ref()
+                .map(|end| compare(value.clone(), CmpOp::Lt, literal(end)));
+            match (lower_bound, upper_bound) {
+                (Some(lower_bound), Some(upper_bound)) => and(lower_bound, upper_bound),
+                (Some(bound), None) | (None, Some(bound)) => bound,
+                (None, None) => value.is_not_null(),
+            }
+        }
+    }
+}
+
+fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
+    match op {
+        CmpOp::Eq => left.eq(right),
+        CmpOp::NotEq => left.not_eq(right),
+        CmpOp::Lt => left.lt(right),
+        CmpOp::LtEq => left.lt_eq(right),
+        CmpOp::Gt => left.gt(right),
+        CmpOp::GtEq => left.gt_eq(right),
+    }
+}
+
+/// A literal as a value of the operand's type (text lower-cased, see [`test_expr`]).
+fn literal_expr(literal: &Literal, data_type: DataType) -> Expr {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let date32 = |date: &NaiveDate| {
+        let days = (*date - epoch).num_days();
+        lit(ScalarValue::Date32(i32::try_from(days).ok()))
+    };
+    let micros = |micros: i64| lit(ScalarValue::TimestampMicrosecond(Some(micros), None));
+    match (literal, data_type) {
+        (Literal::Text(text), DataType::Text) => lower(lit(text.as_str())),
+        (Literal::Integer(value), DataType::Text) => lower(lit(value.to_string())),
+        (Literal::Float(value), DataType::Text) => lower(lit(value.to_string())),
+        (Literal::Boolean(value), DataType::Text) => lower(lit(value.to_string())),
+        (Literal::Text(text), _) => lit(text.as_str()),
+        (Literal::Integer(value), DataType::Float) => lit(*value as f64),
+        (Literal::Integer(value), _) => lit(*value),
+        (Literal::Float(value), _) => lit(*value),
+        (Literal::Boolean(value), _) => lit(*value),
+        (Literal::Date(date), DataType::DateTime) => {
+            micros(date.and_time(NaiveTime::MIN).and_utc().timestamp_micros())
+        }
+        (Literal::Date(date), _) => date32(date),
+        (Literal::DateTime(instant), _) => micros(instant.timestamp_micros()),
+    }
+}

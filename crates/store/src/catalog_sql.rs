@@ -1,0 +1,690 @@
+//! The catalog's statements: metadata objects, visualizations, shares, tags and header
+//! listings. [`crate::SqlStore`] delegates its catalog methods here.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
+
+use crate::model::*;
+use crate::sql::{db_error, flag, list_placeholders};
+use crate::{Error, Result};
+
+const OBJECT_COLUMNS: &str = "o.id, o.object_type, o.subtype, o.name, o.description, o.owner_id, \
+     o.created, o.modified, o.modified_by, o.is_auto_created, o.parent_id, o.position, \
+     o.definition, o.tml";
+
+fn object_from_row(row: &AnyRow) -> Result<ObjectRecord> {
+    Ok(ObjectRecord {
+        id: row.try_get("id").map_err(db_error)?,
+        object_type: row.try_get("object_type").map_err(db_error)?,
+        subtype: row.try_get("subtype").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        description: row.try_get("description").map_err(db_error)?,
+        owner_id: row.try_get("owner_id").map_err(db_error)?,
+        created: row.try_get("created").map_err(db_error)?,
+        modified: row.try_get("modified").map_err(db_error)?,
+        modified_by: row.try_get("modified_by").map_err(db_error)?,
+        is_auto_created: flag(row, "is_auto_created")?,
+        parent_id: row.try_get("parent_id").map_err(db_error)?,
+        position: row.try_get("position").map_err(db_error)?,
+        definition: row.try_get("definition").map_err(db_error)?,
+        tml: row.try_get("tml").map_err(db_error)?,
+    })
+}
+
+fn visualization_from_row(row: &AnyRow) -> Result<VisualizationRecord> {
+    Ok(VisualizationRecord {
+        id: row.try_get("id").map_err(db_error)?,
+        parent_id: row.try_get("parent_id").map_err(db_error)?,
+        position: row.try_get("position").map_err(db_error)?,
+        tml_id: row.try_get("tml_id").map_err(db_error)?,
+        name: row.try_get("name").map_err(db_error)?,
+        viz_type: row.try_get("viz_type").map_err(db_error)?,
+        created: row.try_get("created").map_err(db_error)?,
+        modified: row.try_get("modified").map_err(db_error)?,
+        modified_by: row.try_get("modified_by").map_err(db_error)?,
+        definition: row.try_get("definition").map_err(db_error)?,
+    })
+}
+
+/// A value bound to a dynamically built statement.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement built piece by piece, numbering its `$n` placeholders.
+#[derive(Default)]
+struct Statement {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.push_str(sql);
+        self
+    }
+
+    fn bind_text(&mut self, value: impl Into<String>) -> &mut Self {
+        self.binds.push(Bind::Text(value.into()));
+        self.sql.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    fn bind_int(&mut self, value: i64) -> &mut Self {
+        self.binds.push(Bind::Int(value));
+        self.sql.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    /// `$a, $b, …` for a list of texts.
+    fn bind_list(&mut self, values: &[String]) -> &mut Self {
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.bind_text(value.clone());
+        }
+        self
+    }
+
+    async fn fetch_all(self, pool: &AnyPool) -> Result<Vec<AnyRow>> {
+        let mut query = sqlx::query(AssertSqlSafe(self.sql));
+        for bind in self.binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text),
+                Bind::Int(int) => query.bind(int),
+            };
+        }
+        query.fetch_all(pool).await.map_err(db_error)
+    }
+}
+
+/// Appends the visibility condition on `o` for a viewer who does not see everything: the
+/// owner, or a share with the user or one of its groups (columns follow their parent).
+fn push_visibility(statement: &mut Statement, viewer: &Viewer) {
+    if viewer.sees_everything {
+        return;
+    }
+    statement
+        .push(" AND (o.owner_id = ")
+        .bind_text(viewer.user_id.clone());
+    if !viewer.principal_ids.is_empty() {
+        statement.push(
+            " OR EXISTS (SELECT 1 FROM object_shares s \
+             WHERE s.object_id = COALESCE(o.parent_id, o.id) AND s.principal_id IN (",
+        );
+        statement.bind_list(&viewer.principal_ids).push("))");
+    }
+    statement.push(")");
+}
+
+/// Escapes `_` and `\` so that only `%` is a wildcard in a LIKE pattern.
+pub(crate) fn like_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.to_lowercase().chars() {
+        if c == '_' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) async fn object(pool: &AnyPool, id: &str) -> Result<Option<ObjectRecord>> {
+    let sql = format!("SELECT {OBJECT_COLUMNS} FROM metadata_objects o WHERE o.id = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(object_from_row)
+        .transpose()
+}
+
+pub(crate) async fn objects_named(
+    pool: &AnyPool,
+    object_type: &str,
+    name: &str,
+) -> Result<Vec<ObjectRecord>> {
+    let sql = format!(
+        "SELECT {OBJECT_COLUMNS} FROM metadata_objects o \
+         WHERE o.object_type = $1 AND o.name_key = $2 ORDER BY o.created, o.id"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(object_type)
+        .bind(name.to_lowercase())
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(object_from_row)
+        .collect()
+}
+
+pub(crate) async fn objects_by_ids(pool: &AnyPool, ids: &[String]) -> Result<Vec<ObjectRecord>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut statement = Statement::default();
+        statement
+            .push(&format!(
+                "SELECT {OBJECT_COLUMNS} FROM metadata_objects o WHERE o.id IN ("
+            ))
+            .bind_list(chunk)
+            .push(")");
+        for row in statement.fetch_all(pool).await? {
+            found.push(object_from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) async fn child_objects(pool: &AnyPool, parent_id: &str) -> Result<Vec<ObjectRecord>> {
+    let sql = format!(
+        "SELECT {OBJECT_COLUMNS} FROM metadata_objects o WHERE o.parent_id = $1 ORDER BY o.position"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(parent_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(object_from_row)
+        .collect()
+}
+
+async fn upsert_object(tx: &mut Transaction<'static, Any>, o: &ObjectRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO metadata_objects (id, object_type, subtype, name, name_key, description, \
+         owner_id, created, modified, modified_by, is_auto_created, parent_id, position, \
+         definition, tml) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT (id) DO UPDATE SET object_type = excluded.object_type, \
+         subtype = excluded.subtype, name = excluded.name, name_key = excluded.name_key, \
+         description = excluded.description, modified = excluded.modified, \
+         modified_by = excluded.modified_by, is_auto_created = excluded.is_auto_created, \
+         parent_id = excluded.parent_id, position = excluded.position, \
+         definition = excluded.definition, tml = excluded.tml",
+    )
+    .bind(o.id.as_str())
+    .bind(o.object_type.as_str())
+    .bind(o.subtype.as_deref())
+    .bind(o.name.as_str())
+    .bind(o.name.to_lowercase())
+    .bind(o.description.as_deref())
+    .bind(o.owner_id.as_str())
+    .bind(o.created)
+    .bind(o.modified)
+    .bind(o.modified_by.as_str())
+    .bind(o.is_auto_created as i64)
+    .bind(o.parent_id.as_deref())
+    .bind(o.position)
+    .bind(o.definition.as_deref())
+    .bind(o.tml.as_deref())
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    Ok(())
+}
+
+/// Deletes the rows of `table` under `parent_id` whose id is not in `keep`.
+async fn delete_other_children(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    parent_id: &str,
+    keep: &[&str],
+) -> Result<()> {
+    let mut sql = format!("DELETE FROM {table} WHERE parent_id = $1");
+    if !keep.is_empty() {
+        sql.push_str(&format!(
+            " AND id NOT IN ({})",
+            list_placeholders(2, keep.len())
+        ));
+    }
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(parent_id);
+    for id in keep {
+        query = query.bind(*id);
+    }
+    query.execute(&mut **tx).await.map_err(db_error)?;
+    Ok(())
+}
+
+pub(crate) async fn write_objects(
+    mut tx: Transaction<'static, Any>,
+    writes: &[ObjectWrite],
+) -> Result<()> {
+    for write in writes {
+        let existed = sqlx::query("SELECT 1 AS present FROM metadata_objects WHERE id = $1")
+            .bind(write.object.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?
+            .is_some();
+        upsert_object(&mut tx, &write.object).await?;
+
+        let keep: Vec<&str> = write.columns.iter().map(|c| c.id.as_str()).collect();
+        delete_other_children(&mut tx, "metadata_objects", &write.object.id, &keep).await?;
+        for column in &write.columns {
+            upsert_object(&mut tx, column).await?;
+        }
+
+        if let Some(visualizations) = &write.visualizations {
+            let keep: Vec<&str> = visualizations.iter().map(|v| v.id.as_str()).collect();
+            delete_other_children(&mut tx, "visualizations", &write.object.id, &keep).await?;
+            for v in visualizations {
+                sqlx::query(
+                    "INSERT INTO visualizations (id, parent_id, position, tml_id, name, viz_type, \
+                     created, modified, modified_by, definition) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, \
+                     position = excluded.position, tml_id = excluded.tml_id, name = excluded.name, \
+                     viz_type = excluded.viz_type, modified = excluded.modified, \
+                     modified_by = excluded.modified_by, definition = excluded.definition",
+                )
+                .bind(v.id.as_str())
+                .bind(v.parent_id.as_str())
+                .bind(v.position)
+                .bind(v.tml_id.as_str())
+                .bind(v.name.as_str())
+                .bind(v.viz_type.as_str())
+                .bind(v.created)
+                .bind(v.modified)
+                .bind(v.modified_by.as_str())
+                .bind(v.definition.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+        }
+
+        if !existed {
+            for (principal, permission) in &write.initial_shares {
+                sqlx::query(
+                    "INSERT INTO object_shares (object_id, principal_id, permission) \
+                     VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(write.object.id.as_str())
+                .bind(principal.as_str())
+                .bind(permission.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+        }
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+pub(crate) async fn visualizations(
+    pool: &AnyPool,
+    parent_id: &str,
+) -> Result<Vec<VisualizationRecord>> {
+    sqlx::query(
+        "SELECT id, parent_id, position, tml_id, name, viz_type, created, modified, modified_by, \
+         definition FROM visualizations WHERE parent_id = $1 ORDER BY position",
+    )
+    .bind(parent_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?
+    .iter()
+    .map(visualization_from_row)
+    .collect()
+}
+
+pub(crate) async fn visualization(pool: &AnyPool, id: &str) -> Result<Option<VisualizationRecord>> {
+    sqlx::query(
+        "SELECT id, parent_id, position, tml_id, name, viz_type, created, modified, modified_by, \
+         definition FROM visualizations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_error)?
+    .as_ref()
+    .map(visualization_from_row)
+    .transpose()
+}
+
+pub(crate) async fn can_read(pool: &AnyPool, object_id: &str, viewer: &Viewer) -> Result<bool> {
+    let mut statement = Statement::default();
+    statement
+        .push("SELECT o.id FROM metadata_objects o WHERE o.id = ")
+        .bind_text(object_id);
+    push_visibility(&mut statement, viewer);
+    Ok(!statement.fetch_all(pool).await?.is_empty())
+}
+
+fn order_clause(sort: HeaderSort, ascending: bool, name: &str, author: &str) -> String {
+    let direction = if ascending { "ASC" } else { "DESC" };
+    let key = match sort {
+        HeaderSort::Name | HeaderSort::DisplayName => name.to_string(),
+        HeaderSort::Author => author.to_string(),
+        HeaderSort::Created => "created".to_string(),
+        HeaderSort::Modified => "modified".to_string(),
+    };
+    format!(" ORDER BY {key} {direction}, id {direction}")
+}
+
+fn push_page(statement: &mut Statement, offset: usize, limit: Option<usize>) {
+    let limit = limit.map(|l| l as i64).unwrap_or(i64::MAX);
+    statement
+        .push(" LIMIT ")
+        .bind_int(limit)
+        .push(" OFFSET ")
+        .bind_int(offset as i64);
+}
+
+fn push_id_filters(statement: &mut Statement, column: &str, query: &HeaderQuery) {
+    if let Some(ids) = &query.fetch_ids {
+        if ids.is_empty() {
+            statement.push(" AND 1 = 0");
+        } else {
+            statement
+                .push(&format!(" AND {column} IN ("))
+                .bind_list(ids)
+                .push(")");
+        }
+    }
+    if !query.skip_ids.is_empty() {
+        statement
+            .push(&format!(" AND {column} NOT IN ("))
+            .bind_list(&query.skip_ids)
+            .push(")");
+    }
+}
+
+pub(crate) async fn list_headers(pool: &AnyPool, query: &HeaderQuery) -> Result<Vec<HeaderRow>> {
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT * FROM (SELECT o.id AS id, o.object_type AS object_type, o.subtype AS subtype, \
+             o.name AS name, o.name_key AS name_key, o.description AS description, \
+             o.owner_id AS owner_id, COALESCE(u.name, '') AS owner_name, \
+             LOWER(COALESCE(u.name, '')) AS owner_key, o.created AS created, \
+             o.modified AS modified, o.modified_by AS modified_by, \
+             o.is_auto_created AS is_auto_created \
+             FROM metadata_objects o LEFT JOIN principals u ON u.id = o.owner_id \
+             WHERE o.object_type = ",
+        )
+        .bind_text(query.object_type.clone());
+    if !query.subtypes.is_empty() {
+        statement
+            .push(" AND o.subtype IN (")
+            .bind_list(&query.subtypes)
+            .push(")");
+    }
+    push_visibility(&mut statement, &query.viewer);
+    if let Some(owner) = &query.owner_id {
+        statement
+            .push(" AND o.owner_id = ")
+            .bind_text(owner.clone());
+    }
+    if let Some(pattern) = &query.pattern {
+        let pattern = like_pattern(pattern);
+        statement
+            .push(" AND (o.name_key LIKE ")
+            .bind_text(pattern.clone());
+        statement
+            .push(" ESCAPE '\\' OR LOWER(COALESCE(u.name, '')) LIKE ")
+            .bind_text(pattern);
+        statement.push(" ESCAPE '\\')");
+    }
+    if !query.tag_names.is_empty() {
+        let names: Vec<String> = query.tag_names.iter().map(|t| t.to_lowercase()).collect();
+        statement.push(
+            " AND EXISTS (SELECT 1 FROM object_tags t JOIN metadata_objects g ON g.id = t.tag_id \
+             WHERE t.object_id = o.id AND g.name_key IN (",
+        );
+        statement.bind_list(&names).push("))");
+    }
+    push_id_filters(&mut statement, "o.id", query);
+    if let Some(auto) = query.auto_created {
+        statement
+            .push(" AND o.is_auto_created = ")
+            .bind_int(auto as i64);
+    }
+    statement.push(") listed");
+    statement.push(&order_clause(
+        query.sort,
+        query.ascending,
+        "name_key",
+        "owner_key",
+    ));
+    push_page(&mut statement, query.offset, query.limit);
+
+    let rows = statement.fetch_all(pool).await?;
+    let mut headers = Vec::with_capacity(rows.len());
+    for row in &rows {
+        headers.push(HeaderRow {
+            id: row.try_get("id").map_err(db_error)?,
+            object_type: row.try_get("object_type").map_err(db_error)?,
+            subtype: row.try_get("subtype").map_err(db_error)?,
+            name: row.try_get("name").map_err(db_error)?,
+            display_name: None,
+            description: row.try_get("description").map_err(db_error)?,
+            owner_id: row.try_get("owner_id").map_err(db_error)?,
+            owner_name: row.try_get("owner_name").map_err(db_error)?,
+            created: row.try_get("created").map_err(db_error)?,
+            modified: row.try_get("modified").map_err(db_error)?,
+            modified_by: row.try_get("modified_by").map_err(db_error)?,
+            is_auto_created: flag(row, "is_auto_created")?,
+            tags: Vec::new(),
+        });
+    }
+    attach_tags(pool, &mut headers).await?;
+    Ok(headers)
+}
+
+/// Fills in each header's tags with one query for the whole page.
+async fn attach_tags(pool: &AnyPool, headers: &mut [HeaderRow]) -> Result<()> {
+    if headers.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = headers.iter().map(|h| h.id.clone()).collect();
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT t.object_id AS object_id, g.id AS tag_id, g.name AS tag_name \
+             FROM object_tags t JOIN metadata_objects g ON g.id = t.tag_id WHERE t.object_id IN (",
+        )
+        .bind_list(&ids)
+        .push(") ORDER BY g.name_key");
+    for row in statement.fetch_all(pool).await? {
+        let object_id: String = row.try_get("object_id").map_err(db_error)?;
+        let tag = (
+            row.try_get("tag_id").map_err(db_error)?,
+            row.try_get("tag_name").map_err(db_error)?,
+        );
+        if let Some(header) = headers.iter_mut().find(|h| h.id == object_id) {
+            header.tags.push(tag);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn list_principal_headers(
+    pool: &AnyPool,
+    kind: PrincipalKind,
+    query: &HeaderQuery,
+) -> Result<Vec<HeaderRow>> {
+    let mut statement = Statement::default();
+    statement
+        .push(
+            "SELECT * FROM (SELECT p.id AS id, p.name AS name, LOWER(p.name) AS name_key, \
+             p.display_name AS display_name, LOWER(p.display_name) AS display_key, \
+             p.description AS description, p.created AS created, p.modified AS modified \
+             FROM principals p WHERE p.kind = ",
+        )
+        .bind_text(kind.as_str());
+    if let Some(pattern) = &query.pattern {
+        let pattern = like_pattern(pattern);
+        statement
+            .push(" AND (LOWER(p.name) LIKE ")
+            .bind_text(pattern.clone());
+        statement
+            .push(" ESCAPE '\\' OR LOWER(p.display_name) LIKE ")
+            .bind_text(pattern);
+        statement.push(" ESCAPE '\\')");
+    }
+    push_id_filters(&mut statement, "p.id", query);
+    statement.push(") listed");
+    let name_key = if query.sort == HeaderSort::DisplayName {
+        "display_key"
+    } else {
+        "name_key"
+    };
+    statement.push(&order_clause(
+        query.sort,
+        query.ascending,
+        name_key,
+        "name_key",
+    ));
+    push_page(&mut statement, query.offset, query.limit);
+    let rows = statement.fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id").map_err(db_error)?;
+            Ok(HeaderRow {
+                object_type: match kind {
+                    PrincipalKind::User => "USER".into(),
+                    PrincipalKind::Group => "USER_GROUP".into(),
+                },
+                subtype: None,
+                name: row.try_get("name").map_err(db_error)?,
+                display_name: Some(row.try_get("display_name").map_err(db_error)?),
+                description: row.try_get("description").map_err(db_error)?,
+                owner_id: id.clone(),
+                owner_name: String::new(),
+                created: row.try_get("created").map_err(db_error)?,
+                modified: row.try_get("modified").map_err(db_error)?,
+                modified_by: id.clone(),
+                is_auto_created: false,
+                tags: Vec::new(),
+                id,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn shares(
+    pool: &AnyPool,
+    object_id: &str,
+) -> Result<Vec<(String, SharePermission)>> {
+    sqlx::query(
+        "SELECT principal_id, permission FROM object_shares WHERE object_id = $1 ORDER BY principal_id",
+    )
+    .bind(object_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?
+    .iter()
+    .map(|row| {
+        let permission: String = row.try_get("permission").map_err(db_error)?;
+        Ok((row.try_get("principal_id").map_err(db_error)?, SharePermission::from_db(&permission)))
+    })
+    .collect()
+}
+
+pub(crate) async fn set_shares(
+    mut tx: Transaction<'static, Any>,
+    object_ids: &[String],
+    changes: &[(String, Option<SharePermission>)],
+) -> Result<()> {
+    for object_id in object_ids {
+        for (principal, permission) in changes {
+            sqlx::query("DELETE FROM object_shares WHERE object_id = $1 AND principal_id = $2")
+                .bind(object_id.as_str())
+                .bind(principal.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            if let Some(permission) = permission {
+                sqlx::query(
+                    "INSERT INTO object_shares (object_id, principal_id, permission) VALUES ($1, $2, $3)",
+                )
+                .bind(object_id.as_str())
+                .bind(principal.as_str())
+                .bind(permission.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            }
+        }
+    }
+    tx.commit().await.map_err(db_error)
+}
+
+pub(crate) async fn assign_tags(
+    mut tx: Transaction<'static, Any>,
+    object_ids: &[String],
+    tag_names: &[String],
+    owner_id: &str,
+    now: EpochMillis,
+) -> Result<Vec<String>> {
+    let mut tag_ids = Vec::with_capacity(tag_names.len());
+    for name in tag_names {
+        let existing = sqlx::query(
+            "SELECT id FROM metadata_objects WHERE object_type = 'TAG' AND name_key = $1 \
+             ORDER BY created LIMIT 1",
+        )
+        .bind(name.to_lowercase())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let id = match existing {
+            Some(row) => row.try_get::<String, _>("id").map_err(db_error)?,
+            None => {
+                let id = uuid::Uuid::new_v4().to_string();
+                let tag = ObjectRecord {
+                    id: id.clone(),
+                    object_type: "TAG".into(),
+                    subtype: None,
+                    name: name.clone(),
+                    description: None,
+                    owner_id: owner_id.to_string(),
+                    created: now,
+                    modified: now,
+                    modified_by: owner_id.to_string(),
+                    is_auto_created: false,
+                    parent_id: None,
+                    position: 0,
+                    definition: None,
+                    tml: None,
+                };
+                upsert_object(&mut tx, &tag).await?;
+                id
+            }
+        };
+        for object_id in object_ids {
+            sqlx::query(
+                "INSERT INTO object_tags (object_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(object_id.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| match &err {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    Error::invalid_parameter("id", object_id.clone(), "ids of existing objects")
+                }
+                _ => db_error(err),
+            })?;
+        }
+        tag_ids.push(id);
+    }
+    tx.commit().await.map_err(db_error)?;
+    Ok(tag_ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_percent_is_a_wildcard() {
+        assert_eq!(like_pattern("Sales_%"), "sales\\_%");
+        assert_eq!(like_pattern("a\\b"), "a\\\\b");
+    }
+}
