@@ -40,6 +40,45 @@ impl Catalog {
         .await
     }
 
+    /// The GUID of the worksheet or table named `name_or_id` (a GUID, or a name matched
+    /// case-insensitively) that the actor may read.
+    pub async fn find_source(&self, actor: &Actor, name_or_id: &str) -> Result<String> {
+        if let Ok(object) = self.readable(actor, name_or_id, "worksheet or table").await
+            && object.object_type == "LOGICAL_TABLE"
+        {
+            return Ok(object.id);
+        }
+        let mut readable = Vec::new();
+        for object in self
+            .store
+            .objects_named("LOGICAL_TABLE", name_or_id)
+            .await?
+        {
+            if self.store.can_read(&object.id, &actor.viewer).await? {
+                readable.push(object);
+            }
+        }
+        match readable.len() {
+            1 => Ok(readable.remove(0).id),
+            0 => Err(Error::UnknownObject {
+                kind: "worksheet or table".into(),
+                id: name_or_id.to_string(),
+            }),
+            _ => Err(Error::invalid_parameter(
+                "source",
+                name_or_id,
+                format!(
+                    "one worksheet or table, but several have that name; use a GUID: {}",
+                    readable
+                        .iter()
+                        .map(|o| o.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    }
+
     /// The source of an answer or visualization, for an actor who may read the answer or
     /// pinboard (it needs no access of its own to the worksheet).
     pub async fn answer_source(&self, answer: &AnswerDef) -> Result<SearchSource> {

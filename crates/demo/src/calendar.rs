@@ -30,11 +30,16 @@ pub fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 /// Every day of the sales period, in order.
 pub fn days() -> Vec<NaiveDate> {
     let end = ymd(LAST_YEAR, 12, 31);
-    ymd(FIRST_YEAR, 1, 1).iter_days().take_while(|day| *day <= end).collect()
+    ymd(FIRST_YEAR, 1, 1)
+        .iter_days()
+        .take_while(|day| *day <= end)
+        .collect()
 }
 
 /// How busy a month is (January = index 0).
-const MONTH: [f64; 12] = [0.78, 0.80, 0.92, 0.95, 1.00, 0.97, 0.96, 1.06, 0.91, 0.97, 1.28, 1.52];
+const MONTH: [f64; 12] = [
+    0.78, 0.80, 0.92, 0.95, 1.00, 0.97, 0.96, 1.06, 0.91, 0.97, 1.28, 1.52,
+];
 
 /// How busy a weekday is (Monday = index 0).
 const WEEKDAY: [f64; 7] = [0.86, 0.84, 0.88, 0.93, 1.08, 1.32, 1.16];
@@ -90,7 +95,11 @@ pub fn weekday_factor(date: NaiveDate) -> f64 {
 
 /// The relative number of sales lines on each day. `open_weight(day)` is the weight of the
 /// stores open that day.
-pub fn day_weights(days: &[NaiveDate], seed: u64, open_weight: impl Fn(NaiveDate) -> f64) -> Vec<f64> {
+pub fn day_weights(
+    days: &[NaiveDate],
+    seed: u64,
+    open_weight: impl Fn(NaiveDate) -> f64,
+) -> Vec<f64> {
     days.iter()
         .map(|&day| {
             let mut noise = Random::new(seed, mix(0xDA7E ^ epoch_days(day) as u64));
@@ -173,8 +182,12 @@ mod tests {
 
     #[test]
     fn december_outsells_january() {
-        let dec: f64 = (1..=31).map(|d| month_factor(ymd(2024, 12, d)) * holiday_factor(ymd(2024, 12, d))).sum();
-        let jan: f64 = (1..=31).map(|d| month_factor(ymd(2024, 1, d)) * holiday_factor(ymd(2024, 1, d))).sum();
+        let dec: f64 = (1..=31)
+            .map(|d| month_factor(ymd(2024, 12, d)) * holiday_factor(ymd(2024, 12, d)))
+            .sum();
+        let jan: f64 = (1..=31)
+            .map(|d| month_factor(ymd(2024, 1, d)) * holiday_factor(ymd(2024, 1, d)))
+            .sum();
         assert!(dec > jan * 1.5);
     }
 }

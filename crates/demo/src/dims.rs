@@ -18,7 +18,14 @@ pub const STORE_TYPES: [&str; 4] = ["Flagship", "Mall", "Neighborhood", "Outlet"
 const STORE_TYPE_FACTOR: [f64; 4] = [2.3, 1.3, 0.75, 1.0];
 
 /// (store name, city, state, region index, store type index, opened)
-type StoreSpec = (&'static str, &'static str, &'static str, usize, usize, (i32, u32, u32));
+type StoreSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+    usize,
+    (i32, u32, u32),
+);
 
 #[rustfmt::skip]
 const STORES: &[StoreSpec] = &[
@@ -357,7 +364,11 @@ pub fn cents(x: f64) -> f64 {
 impl Dimensions {
     /// The dimensions for a seed; the customer list grows with the number of sales lines.
     pub fn generate(seed: u64, rows: usize) -> Self {
-        Self { stores: stores(seed), products: products(seed), customers: customers(seed, customer_count(rows)) }
+        Self {
+            stores: stores(seed),
+            products: products(seed),
+            customers: customers(seed, customer_count(rows)),
+        }
     }
 
     /// Product draws for a region and month: cumulative weights over all products.
@@ -389,16 +400,20 @@ fn stores(seed: u64) -> Vec<Store> {
     STORES
         .iter()
         .enumerate()
-        .map(|(i, &(name, city, state, region, store_type, (y, m, d)))| Store {
-            id: 101 + i as i64,
-            name,
-            store_type: STORE_TYPES[store_type],
-            city,
-            state,
-            region,
-            opened: ymd(y, m, d),
-            weight: REGION_FACTOR[region] * STORE_TYPE_FACTOR[store_type] * random.uniform(0.75, 1.25),
-        })
+        .map(
+            |(i, &(name, city, state, region, store_type, (y, m, d)))| Store {
+                id: 101 + i as i64,
+                name,
+                store_type: STORE_TYPES[store_type],
+                city,
+                state,
+                region,
+                opened: ymd(y, m, d),
+                weight: REGION_FACTOR[region]
+                    * STORE_TYPE_FACTOR[store_type]
+                    * random.uniform(0.75, 1.25),
+            },
+        )
         .collect()
 }
 
@@ -411,9 +426,15 @@ fn products(seed: u64) -> Vec<Product> {
             for variant in 0..2 {
                 let brand = category.brands[(j + variant) % category.brands.len()];
                 let mid = (lo + hi) / 2.0;
-                let price = if variant == 0 { random.uniform(mid, hi) } else { random.uniform(lo, mid) };
+                let price = if variant == 0 {
+                    random.uniform(mid, hi)
+                } else {
+                    random.uniform(lo, mid)
+                };
                 let unit_price = shelf_price(price);
-                let unit_cost = cents(unit_price * random.uniform(category.cost_share.0, category.cost_share.1));
+                let unit_cost = cents(
+                    unit_price * random.uniform(category.cost_share.0, category.cost_share.1),
+                );
                 // A few best sellers, a long tail; cheaper and value products sell more often.
                 let hit = 1.0 / (0.12 + random.unit());
                 let value = if variant == 1 { 1.35 } else { 1.0 };
@@ -491,14 +512,21 @@ mod tests {
             .chain(dims.stores.iter().flat_map(|s| [s.name, s.city, s.state]))
             .chain(dims.customers.iter().map(|c| c.name.as_str()));
         for text in texts {
-            assert!(!text.contains('\'') && !text.contains('"') && !text.contains(','), "{text}");
+            assert!(
+                !text.contains('\'') && !text.contains('"') && !text.contains(','),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn prices_and_costs_are_sane() {
         for p in Dimensions::generate(1, 10_000).products {
-            assert!(p.unit_price > 5.0 && p.unit_cost > 0.0 && p.unit_cost < p.unit_price, "{}", p.name);
+            assert!(
+                p.unit_price > 5.0 && p.unit_cost > 0.0 && p.unit_cost < p.unit_price,
+                "{}",
+                p.name
+            );
             assert!(p.popularity > 0.0);
         }
     }

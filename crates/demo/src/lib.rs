@@ -10,7 +10,7 @@
 //!   dim_products.table.tml             products (Parquet)
 //!   dim_customers.table.tml            customers (Parquet)
 //!   Retail Sales.worksheet.tml         the worksheet: joins, a model filter, synonyms
-//!   <answer>.answer.tml                eight answers
+//!   <answer>.answer.tml                nine answers
 //!   Sales Overview.liveboard.tml       two pinboards (liveboards)
 //!   Store Performance.liveboard.tml
 //!   data/
@@ -59,7 +59,11 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        Self { rows: DEFAULT_ROWS, seed: DEFAULT_SEED, progress: false }
+        Self {
+            rows: DEFAULT_ROWS,
+            seed: DEFAULT_SEED,
+            progress: false,
+        }
     }
 }
 
@@ -148,13 +152,24 @@ pub fn generate(dir: &Path, options: &DemoOptions) -> anyhow::Result<DemoSummary
     }
 
     let relative = |path: &Path| -> anyhow::Result<String> {
-        let rel = path.strip_prefix(dir).with_context(|| format!("{} is outside {}", path.display(), dir.display()))?;
-        Ok(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+        let rel = path
+            .strip_prefix(dir)
+            .with_context(|| format!("{} is outside {}", path.display(), dir.display()))?;
+        Ok(rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"))
     };
     let mut marked = Vec::with_capacity(data_files.len());
     for path in &data_files {
-        let bytes = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
-        marked.push(MarkedFile { path: relative(path)?, bytes });
+        let bytes = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        marked.push(MarkedFile {
+            path: relative(path)?,
+            bytes,
+        });
     }
     let record = Marker {
         generator: "searchlight-demo".into(),
@@ -162,20 +177,32 @@ pub fn generate(dir: &Path, options: &DemoOptions) -> anyhow::Result<DemoSummary
         rows: options.rows,
         seed: options.seed,
         data_files: marked,
-        tml_files: tml_files.iter().map(|p| relative(p)).collect::<anyhow::Result<_>>()?,
+        tml_files: tml_files
+            .iter()
+            .map(|p| relative(p))
+            .collect::<anyhow::Result<_>>()?,
     };
     let text = serde_json::to_string_pretty(&record)?;
     write::atomically(&marker, text.as_bytes())?;
 
-    Ok(DemoSummary { rows: options.rows, files: data_files, tml_files, elapsed: started.elapsed() })
+    Ok(DemoSummary {
+        rows: options.rows,
+        files: data_files,
+        tml_files,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Whether `dir` holds a complete demo generated with these options (row count and seed;
 /// `progress` does not matter) by this version of the generator, with every data file at
 /// the size it was written and every TML file present.
 pub fn is_generated(dir: &Path, options: &DemoOptions) -> bool {
-    let Ok(text) = std::fs::read_to_string(dir.join(MARKER_FILE)) else { return false };
-    let Ok(marker) = serde_json::from_str::<Marker>(&text) else { return false };
+    let Ok(text) = std::fs::read_to_string(dir.join(MARKER_FILE)) else {
+        return false;
+    };
+    let Ok(marker) = serde_json::from_str::<Marker>(&text) else {
+        return false;
+    };
     if marker.generator != "searchlight-demo"
         || marker.format != FORMAT_VERSION
         || marker.rows != options.rows

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int64Builder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int64Builder, RecordBatch, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -53,7 +54,11 @@ pub fn schema() -> SchemaRef {
         Field::new("order_id", DataType::Int64, false),
         Field::new("line_number", DataType::Int64, false),
         Field::new("order_date", DataType::Date32, false),
-        Field::new("ship_timestamp", DataType::Timestamp(TimeUnit::Microsecond, None), true),
+        Field::new(
+            "ship_timestamp",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            true,
+        ),
         Field::new("ship_mode", DataType::Utf8, false),
         Field::new("store_id", DataType::Int64, false),
         Field::new("product_id", DataType::Int64, false),
@@ -96,20 +101,34 @@ struct Shared<'a> {
 }
 
 /// Writes every year's sales file; returns the files in year order.
-pub fn write_all(data_dir: &Path, dims: &Dimensions, options: &DemoOptions) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_all(
+    data_dir: &Path,
+    dims: &Dimensions,
+    options: &DemoOptions,
+) -> anyhow::Result<Vec<PathBuf>> {
     let sales_dir = data_dir.join(SALES_DIR);
-    std::fs::create_dir_all(&sales_dir).with_context(|| format!("cannot create {}", sales_dir.display()))?;
+    std::fs::create_dir_all(&sales_dir)
+        .with_context(|| format!("cannot create {}", sales_dir.display()))?;
     // The table is every Parquet file of the folder: leave nothing else there.
-    for entry in std::fs::read_dir(&sales_dir).with_context(|| format!("cannot read {}", sales_dir.display()))? {
+    for entry in std::fs::read_dir(&sales_dir)
+        .with_context(|| format!("cannot read {}", sales_dir.display()))?
+    {
         let path = entry?.path();
-        let stale = path.extension().is_some_and(|e| e == "parquet" || e == "tmp");
+        let stale = path
+            .extension()
+            .is_some_and(|e| e == "parquet" || e == "tmp");
         if path.is_file() && stale {
-            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
 
     let jobs = plan(dims, options);
-    let progress = if options.progress { ProgressBar::new(options.rows as u64) } else { ProgressBar::hidden() };
+    let progress = if options.progress {
+        ProgressBar::new(options.rows as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     if let Ok(style) = ProgressStyle::with_template(
         "{msg} [{elapsed_precise}] [{wide_bar}] {human_pos}/{human_len} rows ({eta} left)",
     ) {
@@ -118,7 +137,9 @@ pub fn write_all(data_dir: &Path, dims: &Dimensions, options: &DemoOptions) -> a
     progress.set_message("generating the demo sales");
     let shared = Shared {
         dims,
-        products: (0..4 * 12).map(|i| dims.product_table(i / 12, i % 12)).collect(),
+        products: (0..4 * 12)
+            .map(|i| dims.product_table(i / 12, i % 12))
+            .collect(),
         customers: dims.customer_table(),
         seed: options.seed,
         schema: schema(),
@@ -128,7 +149,9 @@ pub fn write_all(data_dir: &Path, dims: &Dimensions, options: &DemoOptions) -> a
     // Biggest years first, one year per task, as many threads as cores (at most one per year).
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].rows));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, jobs.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, jobs.len().max(1));
     let next = AtomicUsize::new(0);
     let (next, order, jobs, shared, sales_dir) = (&next, &order, &jobs, &shared, &sales_dir);
     let results: Vec<(usize, anyhow::Result<PathBuf>)> = std::thread::scope(|scope| {
@@ -155,7 +178,12 @@ pub fn write_all(data_dir: &Path, dims: &Dimensions, options: &DemoOptions) -> a
         workers
             .into_iter()
             .flat_map(|w| {
-                w.join().unwrap_or_else(|_| vec![(usize::MAX, Err(anyhow::anyhow!("a generator thread panicked")))])
+                w.join().unwrap_or_else(|_| {
+                    vec![(
+                        usize::MAX,
+                        Err(anyhow::anyhow!("a generator thread panicked")),
+                    )]
+                })
             })
             .collect()
     });
@@ -175,15 +203,25 @@ pub fn write_all(data_dir: &Path, dims: &Dimensions, options: &DemoOptions) -> a
 /// Allots the lines to days and groups the days by year.
 fn plan(dims: &Dimensions, options: &DemoOptions) -> Vec<YearJob> {
     let days = calendar::days();
-    let weights =
-        calendar::day_weights(&days, options.seed, |day| dims.stores.iter().map(|s| s.weight_on(day)).sum());
+    let weights = calendar::day_weights(&days, options.seed, |day| {
+        dims.stores.iter().map(|s| s.weight_on(day)).sum()
+    });
     let counts = calendar::allot(options.rows as u64, &weights);
-    let mut jobs: Vec<YearJob> =
-        (FIRST_YEAR..=LAST_YEAR).map(|year| YearJob { year, days: Vec::new(), rows: 0 }).collect();
+    let mut jobs: Vec<YearJob> = (FIRST_YEAR..=LAST_YEAR)
+        .map(|year| YearJob {
+            year,
+            days: Vec::new(),
+            rows: 0,
+        })
+        .collect();
     let mut row = 0u64;
     for (date, count) in days.into_iter().zip(counts) {
         let job = &mut jobs[(date.year() - FIRST_YEAR) as usize];
-        job.days.push(DayPlan { date, first_row: row, rows: count });
+        job.days.push(DayPlan {
+            date,
+            first_row: row,
+            rows: count,
+        });
         job.rows += count;
         row += count;
     }
@@ -306,22 +344,35 @@ fn write_year(sales_dir: &Path, job: &YearJob, shared: &Shared<'_>) -> anyhow::R
                 }
                 chosen[line] = product;
                 let p = &shared.dims.products[product];
-                push_line(&mut columns, &order, line as i64 + 1, p, quantity(&mut random, p, order.segment), price_level);
+                push_line(
+                    &mut columns,
+                    &order,
+                    line as i64 + 1,
+                    p,
+                    quantity(&mut random, p, order.segment),
+                    price_level,
+                );
             }
             row += lines;
         }
         if columns.len >= BATCH_ROWS {
             let rows = columns.len as u64;
-            writer.write(&columns.finish(&shared.schema)?).with_context(|| format!("cannot write {}", path.display()))?;
+            writer
+                .write(&columns.finish(&shared.schema)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             shared.progress.inc(rows);
         }
     }
     if columns.len > 0 {
         let rows = columns.len as u64;
-        writer.write(&columns.finish(&shared.schema)?).with_context(|| format!("cannot write {}", path.display()))?;
+        writer
+            .write(&columns.finish(&shared.schema)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         shared.progress.inc(rows);
     }
-    let finished = writer.close().with_context(|| format!("cannot write {}", path.display()));
+    let finished = writer
+        .close()
+        .with_context(|| format!("cannot write {}", path.display()));
     if let Err(err) = finished {
         let _ = std::fs::remove_file(temporary(&path));
         return Err(err);
@@ -330,14 +381,32 @@ fn write_year(sales_dir: &Path, job: &YearJob, shared: &Shared<'_>) -> anyhow::R
     Ok(path)
 }
 
-fn new_order(random: &mut Random, shared: &Shared<'_>, stores: &Cumulative, date: NaiveDate, first_row: u64) -> Order {
+fn new_order(
+    random: &mut Random,
+    shared: &Shared<'_>,
+    stores: &Cumulative,
+    date: NaiveDate,
+    first_row: u64,
+) -> Order {
     let store = stores.draw(random);
-    let customer = if random.chance(GUEST_SHARE) { None } else { Some(shared.customers.draw(random)) };
+    let customer = if random.chance(GUEST_SHARE) {
+        None
+    } else {
+        Some(shared.customers.draw(random))
+    };
     let segment = customer.and_then(|c| {
-        if random.chance(SEGMENT_MISSING) { None } else { Some(shared.dims.customers[c].segment) }
+        if random.chance(SEGMENT_MISSING) {
+            None
+        } else {
+            Some(shared.dims.customers[c].segment)
+        }
     });
     let corporate = segment.is_some_and(|s| SEGMENTS[s] == "Corporate");
-    let ship_mode = random.weighted(if corporate { &SHIP_MODE_SHARE_CORPORATE } else { &SHIP_MODE_SHARE });
+    let ship_mode = random.weighted(if corporate {
+        &SHIP_MODE_SHARE_CORPORATE
+    } else {
+        &SHIP_MODE_SHARE
+    });
     let status = random.weighted(&STATUS_SHARE);
     let ship = match STATUSES[status] {
         "Cancelled" | "Test" => None,
@@ -371,7 +440,11 @@ fn ship_time(random: &mut Random, date: NaiveDate, ship_mode: usize) -> i64 {
     };
     let rush = i64::from(date.month() == 12 && (10..=24).contains(&date.day()) && hi > 0);
     let days = i64::from(epoch_days(date)) + random.between(lo, hi) + rush;
-    let seconds = if hi == 0 { random.between(13 * 3600, 21 * 3600 - 1) } else { random.between(7 * 3600, 20 * 3600 - 1) };
+    let seconds = if hi == 0 {
+        random.between(13 * 3600, 21 * 3600 - 1)
+    } else {
+        random.between(7 * 3600, 20 * 3600 - 1)
+    };
     (days * 86_400 + seconds) * 1_000_000
 }
 
@@ -381,22 +454,32 @@ fn discount(random: &mut Random, date: NaiveDate, outlet: bool) -> (f64, Option<
     let thanks = thanksgiving(date.year());
     let since_thanks = (date - thanks).num_days();
     let (month, day) = (date.month(), date.day());
-    let (chance, choices, weights, code): (f64, &[f64], &[f64], &str) = if (-1..=4).contains(&since_thanks) {
-        (0.6, &[0.2, 0.25, 0.3, 0.4], &[0.3, 0.3, 0.25, 0.15], "BLACKFRIDAY")
-    } else if month == 12 && day >= 26 {
-        (0.45, &[0.2, 0.3, 0.4], &[0.4, 0.4, 0.2], "YEAREND")
-    } else if month == 1 && day <= 15 {
-        (0.4, &[0.15, 0.2, 0.3], &[0.4, 0.4, 0.2], "NEWYEAR")
-    } else {
-        let code = match month {
-            3..=5 => "SPRING",
-            6..=8 => "SUMMER",
-            9..=10 => "FALL",
-            _ => "SAVE",
+    let (chance, choices, weights, code): (f64, &[f64], &[f64], &str) =
+        if (-1..=4).contains(&since_thanks) {
+            (
+                0.6,
+                &[0.2, 0.25, 0.3, 0.4],
+                &[0.3, 0.3, 0.25, 0.15],
+                "BLACKFRIDAY",
+            )
+        } else if month == 12 && day >= 26 {
+            (0.45, &[0.2, 0.3, 0.4], &[0.4, 0.4, 0.2], "YEAREND")
+        } else if month == 1 && day <= 15 {
+            (0.4, &[0.15, 0.2, 0.3], &[0.4, 0.4, 0.2], "NEWYEAR")
+        } else {
+            let code = match month {
+                3..=5 => "SPRING",
+                6..=8 => "SUMMER",
+                9..=10 => "FALL",
+                _ => "SAVE",
+            };
+            (0.16, &[0.05, 0.1, 0.15, 0.2], &[0.35, 0.35, 0.2, 0.1], code)
         };
-        (0.16, &[0.05, 0.1, 0.15, 0.2], &[0.35, 0.35, 0.2, 0.1], code)
+    let chance = if outlet {
+        (chance * 1.8).min(0.85)
+    } else {
+        chance
     };
-    let chance = if outlet { (chance * 1.8).min(0.85) } else { chance };
     if !random.chance(chance) {
         return (0.0, None);
     }
@@ -411,7 +494,10 @@ fn discount(random: &mut Random, date: NaiveDate, outlet: bool) -> (f64, Option<
         _ => {
             let lower = canonical.to_lowercase();
             let mut chars = lower.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
         }
     };
     (discount, Some(typed))
@@ -436,7 +522,14 @@ fn quantity(random: &mut Random, product: &Product, segment: Option<usize>) -> i
     units
 }
 
-fn push_line(columns: &mut Columns, order: &Order, line: i64, product: &Product, units: i64, price_level: f64) {
+fn push_line(
+    columns: &mut Columns,
+    order: &Order,
+    line: i64,
+    product: &Product,
+    units: i64,
+    price_level: f64,
+) {
     let gross = units as f64 * product.unit_price * price_level;
     let revenue = cents(gross * (1.0 - order.discount));
     let cost = cents(units as f64 * product.unit_cost * price_level);
@@ -448,7 +541,9 @@ fn push_line(columns: &mut Columns, order: &Order, line: i64, product: &Product,
     columns.store_id.append_value(order.store as i64 + 101);
     columns.product_id.append_value(product.id);
     columns.customer_id.append_option(order.customer);
-    columns.customer_segment.append_option(order.segment.map(|s| SEGMENTS[s]));
+    columns
+        .customer_segment
+        .append_option(order.segment.map(|s| SEGMENTS[s]));
     columns.quantity.append_value(units);
     columns.discount.append_value(order.discount);
     columns.revenue.append_value(revenue);
@@ -466,7 +561,11 @@ mod tests {
     #[test]
     fn plan_covers_every_row_once() {
         let dims = Dimensions::generate(3, 5_000);
-        let options = DemoOptions { rows: 5_000, seed: 3, progress: false };
+        let options = DemoOptions {
+            rows: 5_000,
+            seed: 3,
+            progress: false,
+        };
         let jobs = plan(&dims, &options);
         assert_eq!(jobs.len(), 4);
         let mut next = 0;
@@ -483,8 +582,9 @@ mod tests {
     #[test]
     fn promo_codes_vary_in_case() {
         let mut random = Random::new(1, 1);
-        let codes: Vec<String> =
-            (0..20_000).filter_map(|_| discount(&mut random, calendar::ymd(2024, 4, 2), false).1).collect();
+        let codes: Vec<String> = (0..20_000)
+            .filter_map(|_| discount(&mut random, calendar::ymd(2024, 4, 2), false).1)
+            .collect();
         assert!(codes.iter().any(|c| c.chars().all(|ch| !ch.is_lowercase())));
         assert!(codes.iter().any(|c| c.starts_with("spring")));
         assert!(codes.iter().any(|c| c.starts_with("Spring")));

@@ -47,7 +47,14 @@ fn document(guid: &str, kind: &str, body: Value) -> Value {
 
 /// A table column: display name, file column, TML data type, measure aggregation (None for
 /// attributes), default date bucket, description.
-struct Col(&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>, &'static str);
+struct Col(
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
 
 struct TableSpec {
     name: &'static str,
@@ -63,22 +70,134 @@ const FACT: TableSpec = TableSpec {
     description: "Sales order lines, 2022 to 2025: one row per product on an order (Parquet, one file per year).",
     db_table: SALES_DIR,
     columns: &[
-        Col("Order ID", "order_id", "INT64", None, None, "Order number; an order has one to four lines."),
-        Col("Line Number", "line_number", "INT64", None, None, "Position of the line on its order."),
-        Col("Order Date", "order_date", "DATE", None, Some("MONTHLY"), "Day the order was placed."),
-        Col("Ship Date", "ship_timestamp", "DATE_TIME", None, Some("DAILY"), "When the order shipped (UTC); empty for cancelled and test orders."),
-        Col("Ship Mode", "ship_mode", "VARCHAR", None, None, "Standard Class, Second Class, First Class or Same Day."),
-        Col("Store ID", "store_id", "INT64", None, None, "The store that sold the line."),
-        Col("Product ID", "product_id", "INT64", None, None, "The product sold."),
-        Col("Customer ID", "customer_id", "INT64", None, None, "The buyer; empty for guest checkouts."),
-        Col("Customer Segment", "customer_segment", "VARCHAR", None, None, "Consumer, Corporate or Home Office; empty when unknown."),
-        Col("Quantity", "quantity", "INT64", Some("SUM"), None, "Units sold."),
-        Col("Discount", "discount", "DOUBLE", Some("AVERAGE"), None, "Discount on the order as a fraction of the price (0.2 = 20%)."),
-        Col("Revenue", "revenue", "DOUBLE", Some("SUM"), None, "Amount charged after discount, in US dollars."),
-        Col("Cost", "cost", "DOUBLE", Some("SUM"), None, "Cost of the goods sold, in US dollars."),
-        Col("Profit", "profit", "DOUBLE", Some("SUM"), None, "Revenue minus cost, in US dollars."),
-        Col("Order Status", "order_status", "VARCHAR", None, None, "Completed, Returned, Cancelled or Test."),
-        Col("Promo Code", "promo_code", "VARCHAR", None, None, "Promotion code as the customer typed it (any case); mostly empty."),
+        Col(
+            "Order ID",
+            "order_id",
+            "INT64",
+            None,
+            None,
+            "Order number; an order has one to four lines.",
+        ),
+        Col(
+            "Line Number",
+            "line_number",
+            "INT64",
+            None,
+            None,
+            "Position of the line on its order.",
+        ),
+        Col(
+            "Order Date",
+            "order_date",
+            "DATE",
+            None,
+            Some("MONTHLY"),
+            "Day the order was placed.",
+        ),
+        Col(
+            "Ship Date",
+            "ship_timestamp",
+            "DATE_TIME",
+            None,
+            Some("DAILY"),
+            "When the order shipped (UTC); empty for cancelled and test orders.",
+        ),
+        Col(
+            "Ship Mode",
+            "ship_mode",
+            "VARCHAR",
+            None,
+            None,
+            "Standard Class, Second Class, First Class or Same Day.",
+        ),
+        Col(
+            "Store ID",
+            "store_id",
+            "INT64",
+            None,
+            None,
+            "The store that sold the line.",
+        ),
+        Col(
+            "Product ID",
+            "product_id",
+            "INT64",
+            None,
+            None,
+            "The product sold.",
+        ),
+        Col(
+            "Customer ID",
+            "customer_id",
+            "INT64",
+            None,
+            None,
+            "The buyer; empty for guest checkouts.",
+        ),
+        Col(
+            "Customer Segment",
+            "customer_segment",
+            "VARCHAR",
+            None,
+            None,
+            "Consumer, Corporate or Home Office; empty when unknown.",
+        ),
+        Col(
+            "Quantity",
+            "quantity",
+            "INT64",
+            Some("SUM"),
+            None,
+            "Units sold.",
+        ),
+        Col(
+            "Discount",
+            "discount",
+            "DOUBLE",
+            Some("AVERAGE"),
+            None,
+            "Discount on the order as a fraction of the price (0.2 = 20%).",
+        ),
+        Col(
+            "Revenue",
+            "revenue",
+            "DOUBLE",
+            Some("SUM"),
+            None,
+            "Amount charged after discount, in US dollars.",
+        ),
+        Col(
+            "Cost",
+            "cost",
+            "DOUBLE",
+            Some("SUM"),
+            None,
+            "Cost of the goods sold, in US dollars.",
+        ),
+        Col(
+            "Profit",
+            "profit",
+            "DOUBLE",
+            Some("SUM"),
+            None,
+            "Revenue minus cost, in US dollars.",
+        ),
+        Col(
+            "Order Status",
+            "order_status",
+            "VARCHAR",
+            None,
+            None,
+            "Completed, Returned, Cancelled or Test.",
+        ),
+        Col(
+            "Promo Code",
+            "promo_code",
+            "VARCHAR",
+            None,
+            None,
+            "Promotion code as the customer typed it (any case); mostly empty.",
+        ),
     ],
 };
 
@@ -90,11 +209,39 @@ const STORES: TableSpec = TableSpec {
     columns: &[
         Col("Store ID", "store_id", "INT64", None, None, "Store number."),
         Col("Store", "store_name", "VARCHAR", None, None, "Store name."),
-        Col("Store Type", "store_type", "VARCHAR", None, None, "Flagship, Mall, Neighborhood or Outlet."),
+        Col(
+            "Store Type",
+            "store_type",
+            "VARCHAR",
+            None,
+            None,
+            "Flagship, Mall, Neighborhood or Outlet.",
+        ),
         Col("City", "city", "VARCHAR", None, None, "City of the store."),
-        Col("State", "state", "VARCHAR", None, None, "US state of the store (two letters)."),
-        Col("Region", "region", "VARCHAR", None, None, "Sales region: East, West, Central or South."),
-        Col("Store Opened", "opened_date", "DATE", None, Some("YEARLY"), "Day the store opened."),
+        Col(
+            "State",
+            "state",
+            "VARCHAR",
+            None,
+            None,
+            "US state of the store (two letters).",
+        ),
+        Col(
+            "Region",
+            "region",
+            "VARCHAR",
+            None,
+            None,
+            "Sales region: East, West, Central or South.",
+        ),
+        Col(
+            "Store Opened",
+            "opened_date",
+            "DATE",
+            None,
+            Some("YEARLY"),
+            "Day the store opened.",
+        ),
     ],
 };
 
@@ -104,13 +251,55 @@ const PRODUCTS: TableSpec = TableSpec {
     description: "The product catalog with current list prices (Parquet).",
     db_table: "products.parquet",
     columns: &[
-        Col("Product ID", "product_id", "INT64", None, None, "Product number."),
-        Col("Product", "product_name", "VARCHAR", None, None, "Product name (brand and item)."),
-        Col("Category", "category", "VARCHAR", None, None, "Product category."),
-        Col("Subcategory", "subcategory", "VARCHAR", None, None, "Product subcategory."),
+        Col(
+            "Product ID",
+            "product_id",
+            "INT64",
+            None,
+            None,
+            "Product number.",
+        ),
+        Col(
+            "Product",
+            "product_name",
+            "VARCHAR",
+            None,
+            None,
+            "Product name (brand and item).",
+        ),
+        Col(
+            "Category",
+            "category",
+            "VARCHAR",
+            None,
+            None,
+            "Product category.",
+        ),
+        Col(
+            "Subcategory",
+            "subcategory",
+            "VARCHAR",
+            None,
+            None,
+            "Product subcategory.",
+        ),
         Col("Brand", "brand", "VARCHAR", None, None, "Brand."),
-        Col("Unit Price", "unit_price", "DOUBLE", Some("AVERAGE"), None, "Current list price, in US dollars."),
-        Col("Unit Cost", "unit_cost", "DOUBLE", Some("AVERAGE"), None, "Current unit cost, in US dollars."),
+        Col(
+            "Unit Price",
+            "unit_price",
+            "DOUBLE",
+            Some("AVERAGE"),
+            None,
+            "Current list price, in US dollars.",
+        ),
+        Col(
+            "Unit Cost",
+            "unit_cost",
+            "DOUBLE",
+            Some("AVERAGE"),
+            None,
+            "Current unit cost, in US dollars.",
+        ),
     ],
 };
 
@@ -120,18 +309,56 @@ const CUSTOMERS: TableSpec = TableSpec {
     description: "Registered customers (Parquet).",
     db_table: "customers.parquet",
     columns: &[
-        Col("Customer ID", "customer_id", "INT64", None, None, "Customer number."),
-        Col("Customer", "customer_name", "VARCHAR", None, None, "Customer name."),
-        Col("Loyalty Tier", "loyalty_tier", "VARCHAR", None, None, "Bronze, Silver, Gold or Platinum."),
-        Col("Customer Since", "customer_since", "DATE", None, Some("YEARLY"), "Day the customer signed up."),
+        Col(
+            "Customer ID",
+            "customer_id",
+            "INT64",
+            None,
+            None,
+            "Customer number.",
+        ),
+        Col(
+            "Customer",
+            "customer_name",
+            "VARCHAR",
+            None,
+            None,
+            "Customer name.",
+        ),
+        Col(
+            "Loyalty Tier",
+            "loyalty_tier",
+            "VARCHAR",
+            None,
+            None,
+            "Bronze, Silver, Gold or Platinum.",
+        ),
+        Col(
+            "Customer Since",
+            "customer_since",
+            "DATE",
+            None,
+            Some("YEARLY"),
+            "Day the customer signed up.",
+        ),
     ],
 };
 
 /// The fact table's joins: (join name, dimension, key column, join type).
 const JOINS: [(&str, &TableSpec, &str, &str); 3] = [
     ("fact_sales_to_dim_stores", &STORES, "Store ID", "INNER"),
-    ("fact_sales_to_dim_products", &PRODUCTS, "Product ID", "INNER"),
-    ("fact_sales_to_dim_customers", &CUSTOMERS, "Customer ID", "LEFT_OUTER"),
+    (
+        "fact_sales_to_dim_products",
+        &PRODUCTS,
+        "Product ID",
+        "INNER",
+    ),
+    (
+        "fact_sales_to_dim_customers",
+        &CUSTOMERS,
+        "Customer ID",
+        "LEFT_OUTER",
+    ),
 ];
 
 fn connection() -> Value {
@@ -143,7 +370,9 @@ fn connection() -> Value {
             ("type", s("LOCAL_FILES")),
             (
                 "description",
-                s("The Searchlight demo data: Parquet and CSV files in the data folder beside this file."),
+                s(
+                    "The Searchlight demo data: Parquet and CSV files in the data folder beside this file.",
+                ),
             ),
             (
                 "properties",
@@ -157,27 +386,45 @@ fn connection() -> Value {
 }
 
 fn table(spec: &TableSpec) -> Value {
-    let columns = spec.columns.iter().map(|Col(name, db, data_type, aggregation, bucket, description)| {
-        let mut properties = vec![("column_type", s(if aggregation.is_some() { "MEASURE" } else { "ATTRIBUTE" }))];
-        if let Some(aggregation) = aggregation {
-            properties.push(("aggregation", s(aggregation)));
-        }
-        if let Some(bucket) = bucket {
-            properties.push(("default_date_bucket", s(bucket)));
-        }
-        obj(vec![
-            ("name", s(name)),
-            ("description", s(description)),
-            ("db_column_name", s(db)),
-            ("properties", obj(properties)),
-            ("db_column_properties", obj(vec![("data_type", s(data_type))])),
-        ])
-    });
+    let columns = spec.columns.iter().map(
+        |Col(name, db, data_type, aggregation, bucket, description)| {
+            let mut properties = vec![(
+                "column_type",
+                s(if aggregation.is_some() {
+                    "MEASURE"
+                } else {
+                    "ATTRIBUTE"
+                }),
+            )];
+            if let Some(aggregation) = aggregation {
+                properties.push(("aggregation", s(aggregation)));
+            }
+            if let Some(bucket) = bucket {
+                properties.push(("default_date_bucket", s(bucket)));
+            }
+            obj(vec![
+                ("name", s(name)),
+                ("description", s(description)),
+                ("db_column_name", s(db)),
+                ("properties", obj(properties)),
+                (
+                    "db_column_properties",
+                    obj(vec![("data_type", s(data_type))]),
+                ),
+            ])
+        },
+    );
     let mut body = vec![
         ("name", s(spec.name)),
         ("description", s(spec.description)),
         ("db_table", s(spec.db_table)),
-        ("connection", obj(vec![("name", s(CONNECTION_NAME)), ("fqn", s(CONNECTION_GUID))])),
+        (
+            "connection",
+            obj(vec![
+                ("name", s(CONNECTION_NAME)),
+                ("fqn", s(CONNECTION_GUID)),
+            ]),
+        ),
         ("columns", list(columns)),
     ];
     if spec.name == FACT.name {
@@ -186,8 +433,14 @@ fn table(spec: &TableSpec) -> Value {
             list(JOINS.iter().map(|(name, dim, key, join_type)| {
                 obj(vec![
                     ("name", s(name)),
-                    ("destination", obj(vec![("name", s(dim.name)), ("fqn", s(dim.guid))])),
-                    ("on", s(&format!("[{}::{key}] = [{}::{key}]", FACT.name, dim.name))),
+                    (
+                        "destination",
+                        obj(vec![("name", s(dim.name)), ("fqn", s(dim.guid))]),
+                    ),
+                    (
+                        "on",
+                        s(&format!("[{}::{key}] = [{}::{key}]", FACT.name, dim.name)),
+                    ),
                     ("type", s(join_type)),
                     ("is_one_to_one", Value::Bool(false)),
                 ])
@@ -200,19 +453,55 @@ fn table(spec: &TableSpec) -> Value {
 // ---- worksheet -----------------------------------------------------------------------------
 
 /// A worksheet column: name, table, table column, synonyms, default date bucket.
-struct WsCol(&'static str, &'static TableSpec, &'static str, &'static [&'static str], Option<&'static str>);
+struct WsCol(
+    &'static str,
+    &'static TableSpec,
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+);
 
 const WORKSHEET_COLUMNS: &[WsCol] = &[
     WsCol("Order ID", &FACT, "Order ID", &["Order Number"], None),
-    WsCol("Order Date", &FACT, "Order Date", &["Date", "Sale Date"], Some("MONTHLY")),
-    WsCol("Ship Date", &FACT, "Ship Date", &["Ship Time"], Some("DAILY")),
+    WsCol(
+        "Order Date",
+        &FACT,
+        "Order Date",
+        &["Date", "Sale Date"],
+        Some("MONTHLY"),
+    ),
+    WsCol(
+        "Ship Date",
+        &FACT,
+        "Ship Date",
+        &["Ship Time"],
+        Some("DAILY"),
+    ),
     WsCol("Ship Mode", &FACT, "Ship Mode", &["Shipping Method"], None),
     WsCol("Order Status", &FACT, "Order Status", &["Status"], None),
-    WsCol("Customer Segment", &FACT, "Customer Segment", &["Segment"], None),
+    WsCol(
+        "Customer Segment",
+        &FACT,
+        "Customer Segment",
+        &["Segment"],
+        None,
+    ),
     WsCol("Promo Code", &FACT, "Promo Code", &["Coupon"], None),
-    WsCol("Quantity", &FACT, "Quantity", &["Units", "Units Sold"], None),
+    WsCol(
+        "Quantity",
+        &FACT,
+        "Quantity",
+        &["Units", "Units Sold"],
+        None,
+    ),
     WsCol("Discount", &FACT, "Discount", &["Discount Rate"], None),
-    WsCol("Revenue", &FACT, "Revenue", &["Sales", "Sales Amount"], None),
+    WsCol(
+        "Revenue",
+        &FACT,
+        "Revenue",
+        &["Sales", "Sales Amount"],
+        None,
+    ),
     WsCol("Cost", &FACT, "Cost", &["COGS", "Cost of Goods Sold"], None),
     WsCol("Profit", &FACT, "Profit", &["Gross Profit", "Margin"], None),
     WsCol("Store", &STORES, "Store", &["Store Name", "Shop"], None),
@@ -220,15 +509,51 @@ const WORKSHEET_COLUMNS: &[WsCol] = &[
     WsCol("City", &STORES, "City", &["Store City"], None),
     WsCol("State", &STORES, "State", &["Store State"], None),
     WsCol("Region", &STORES, "Region", &["Sales Region"], None),
-    WsCol("Store Opened", &STORES, "Store Opened", &["Opening Date"], Some("YEARLY")),
-    WsCol("Product", &PRODUCTS, "Product", &["Product Name", "Item"], None),
-    WsCol("Category", &PRODUCTS, "Category", &["Product Category"], None),
-    WsCol("Subcategory", &PRODUCTS, "Subcategory", &["Product Subcategory"], None),
+    WsCol(
+        "Store Opened",
+        &STORES,
+        "Store Opened",
+        &["Opening Date"],
+        Some("YEARLY"),
+    ),
+    WsCol(
+        "Product",
+        &PRODUCTS,
+        "Product",
+        &["Product Name", "Item"],
+        None,
+    ),
+    WsCol(
+        "Category",
+        &PRODUCTS,
+        "Category",
+        &["Product Category"],
+        None,
+    ),
+    WsCol(
+        "Subcategory",
+        &PRODUCTS,
+        "Subcategory",
+        &["Product Subcategory"],
+        None,
+    ),
     WsCol("Brand", &PRODUCTS, "Brand", &["Manufacturer"], None),
-    WsCol("Unit Price", &PRODUCTS, "Unit Price", &["List Price", "Price"], None),
+    WsCol(
+        "Unit Price",
+        &PRODUCTS,
+        "Unit Price",
+        &["List Price", "Price"],
+        None,
+    ),
     WsCol("Customer", &CUSTOMERS, "Customer", &["Customer Name"], None),
     WsCol("Loyalty Tier", &CUSTOMERS, "Loyalty Tier", &["Tier"], None),
-    WsCol("Customer Since", &CUSTOMERS, "Customer Since", &["Signup Date"], Some("YEARLY")),
+    WsCol(
+        "Customer Since",
+        &CUSTOMERS,
+        "Customer Since",
+        &["Signup Date"],
+        Some("YEARLY"),
+    ),
 ];
 
 /// The table path id of a table in the worksheet (`fact_sales_1`).
@@ -250,25 +575,34 @@ fn worksheet() -> Value {
             ("join_path", list([obj(vec![("join", texts(&[*join]))])])),
         ]));
     }
-    let columns = WORKSHEET_COLUMNS.iter().map(|WsCol(name, table, column, synonyms, bucket)| {
-        let source = table.columns.iter().find(|c| c.0 == *column);
-        let measure = source.and_then(|c| c.3);
-        let mut properties = vec![("column_type", s(if measure.is_some() { "MEASURE" } else { "ATTRIBUTE" }))];
-        if let Some(aggregation) = measure {
-            properties.push(("aggregation", s(aggregation)));
-        }
-        properties.push(("synonyms", texts(synonyms)));
-        if let Some(bucket) = bucket {
-            properties.push(("default_date_bucket", s(bucket)));
-        }
-        let mut entries = vec![("name", s(name))];
-        if let Some(c) = source {
-            entries.push(("description", s(c.5)));
-        }
-        entries.push(("column_id", s(&format!("{}::{column}", path_id(table)))));
-        entries.push(("properties", obj(properties)));
-        obj(entries)
-    });
+    let columns = WORKSHEET_COLUMNS
+        .iter()
+        .map(|WsCol(name, table, column, synonyms, bucket)| {
+            let source = table.columns.iter().find(|c| c.0 == *column);
+            let measure = source.and_then(|c| c.3);
+            let mut properties = vec![(
+                "column_type",
+                s(if measure.is_some() {
+                    "MEASURE"
+                } else {
+                    "ATTRIBUTE"
+                }),
+            )];
+            if let Some(aggregation) = measure {
+                properties.push(("aggregation", s(aggregation)));
+            }
+            properties.push(("synonyms", texts(synonyms)));
+            if let Some(bucket) = bucket {
+                properties.push(("default_date_bucket", s(bucket)));
+            }
+            let mut entries = vec![("name", s(name))];
+            if let Some(c) = source {
+                entries.push(("description", s(c.5)));
+            }
+            entries.push(("column_id", s(&format!("{}::{column}", path_id(table)))));
+            entries.push(("properties", obj(properties)));
+            obj(entries)
+        });
     document(
         WORKSHEET_GUID,
         "worksheet",
@@ -276,11 +610,19 @@ fn worksheet() -> Value {
             ("name", s(WORKSHEET_NAME)),
             (
                 "description",
-                s("Retail sales 2022 to 2025 by store, product and customer. Cancelled and test orders are left out."),
+                s(
+                    "Retail sales 2022 to 2025 by store, product and customer. Cancelled and test orders are left out.",
+                ),
             ),
             (
                 "tables",
-                list(tables.iter().map(|t| obj(vec![("id", s(t.name)), ("name", s(t.name)), ("fqn", s(t.guid))]))),
+                list(tables.iter().map(|t| {
+                    obj(vec![
+                        ("id", s(t.name)),
+                        ("name", s(t.name)),
+                        ("fqn", s(t.guid)),
+                    ])
+                })),
             ),
             (
                 "joins",
@@ -304,7 +646,13 @@ fn worksheet() -> Value {
                     ("values", texts(&["Cancelled", "Test"])),
                 ])]),
             ),
-            ("properties", obj(vec![("is_bypass_rls", Value::Bool(false)), ("join_progressive", Value::Bool(true))])),
+            (
+                "properties",
+                obj(vec![
+                    ("is_bypass_rls", Value::Bool(false)),
+                    ("join_progressive", Value::Bool(true)),
+                ]),
+            ),
         ]),
     )
 }
@@ -319,7 +667,12 @@ pub enum Display {
     /// One big number: the first output column.
     Headline,
     /// A chart: type, x-axis columns, y-axis columns, colour columns.
-    Chart(&'static str, &'static [&'static str], &'static [&'static str], &'static [&'static str]),
+    Chart(
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static str],
+    ),
 }
 
 /// An answer: a saved search over the worksheet.
@@ -371,7 +724,12 @@ pub const ANSWERS: &[(&str, AnswerSpec)] = &[
             name: "Category Performance by Year",
             description: "Revenue and profit of each category, year by year.",
             query: "[Revenue] [Profit] [Category] [Order Date].yearly",
-            columns: &["Category", "Year(Order Date)", "Total Revenue", "Total Profit"],
+            columns: &[
+                "Category",
+                "Year(Order Date)",
+                "Total Revenue",
+                "Total Profit",
+            ],
             display: Display::Table,
         },
     ),
@@ -392,7 +750,12 @@ pub const ANSWERS: &[(&str, AnswerSpec)] = &[
             description: "The average order discount in each month of the year: Black Friday, year-end and January sales.",
             query: "[Discount] [Order Date].'month of year'",
             columns: &["Month of year(Order Date)", "Average Discount"],
-            display: Display::Chart("COLUMN", &["Month of year(Order Date)"], &["Average Discount"], &[]),
+            display: Display::Chart(
+                "COLUMN",
+                &["Month of year(Order Date)"],
+                &["Average Discount"],
+                &[],
+            ),
         },
     ),
     (
@@ -402,7 +765,12 @@ pub const ANSWERS: &[(&str, AnswerSpec)] = &[
             description: "Which weekdays sell most (Monday = 1). Sales is a synonym of Revenue.",
             query: "[Sales] [Order Date].'day of week'",
             columns: &["Day of week(Order Date)", "Total Revenue"],
-            display: Display::Chart("COLUMN", &["Day of week(Order Date)"], &["Total Revenue"], &[]),
+            display: Display::Chart(
+                "COLUMN",
+                &["Day of week(Order Date)"],
+                &["Total Revenue"],
+                &[],
+            ),
         },
     ),
     (
@@ -422,7 +790,12 @@ pub const ANSWERS: &[(&str, AnswerSpec)] = &[
             description: "Distinct orders by the month they shipped, 2025.",
             query: "unique count [Order ID] [Ship Date].monthly [Ship Date] = '2025'",
             columns: &["Month(Ship Date)", "Unique Number of Order ID"],
-            display: Display::Chart("COLUMN", &["Month(Ship Date)"], &["Unique Number of Order ID"], &[]),
+            display: Display::Chart(
+                "COLUMN",
+                &["Month(Ship Date)"],
+                &["Unique Number of Order ID"],
+                &[],
+            ),
         },
     ),
 ];
@@ -467,7 +840,12 @@ pub const PINBOARDS: &[PinboardSpec] = &[
                 description: "Revenue and profit of each product category.",
                 query: "[Revenue] [Profit] [Category]",
                 columns: &["Category", "Total Revenue", "Total Profit"],
-                display: Display::Chart("COLUMN", &["Category"], &["Total Revenue", "Total Profit"], &[]),
+                display: Display::Chart(
+                    "COLUMN",
+                    &["Category"],
+                    &["Total Revenue", "Total Profit"],
+                    &[],
+                ),
             },
             AnswerSpec {
                 name: "Revenue by Customer Segment",
@@ -501,7 +879,15 @@ pub const PINBOARDS: &[PinboardSpec] = &[
                 name: "Store Leaderboard",
                 description: "Every store with its revenue, profit and units, best first.",
                 query: "[Store] [City] [State] [Region] [Revenue] [Profit] [Quantity] sort by [Revenue] descending",
-                columns: &["Store", "City", "State", "Region", "Total Revenue", "Total Profit", "Total Quantity"],
+                columns: &[
+                    "Store",
+                    "City",
+                    "State",
+                    "Region",
+                    "Total Revenue",
+                    "Total Profit",
+                    "Total Quantity",
+                ],
                 display: Display::Table,
             },
             AnswerSpec {
@@ -509,7 +895,12 @@ pub const PINBOARDS: &[PinboardSpec] = &[
                 description: "Revenue of each region, quarter by quarter.",
                 query: "[Revenue] [Region] [Order Date].quarterly",
                 columns: &["Region", "Quarter(Order Date)", "Total Revenue"],
-                display: Display::Chart("LINE", &["Quarter(Order Date)"], &["Total Revenue"], &["Region"]),
+                display: Display::Chart(
+                    "LINE",
+                    &["Quarter(Order Date)"],
+                    &["Total Revenue"],
+                    &["Region"],
+                ),
             },
             AnswerSpec {
                 name: "West Stores in 2025",
@@ -543,10 +934,17 @@ fn answer(spec: &AnswerSpec) -> Value {
         ("description", s(spec.description)),
         (
             "tables",
-            list([obj(vec![("id", s(WORKSHEET_NAME)), ("name", s(WORKSHEET_NAME)), ("fqn", s(WORKSHEET_GUID))])]),
+            list([obj(vec![
+                ("id", s(WORKSHEET_NAME)),
+                ("name", s(WORKSHEET_NAME)),
+                ("fqn", s(WORKSHEET_GUID)),
+            ])]),
         ),
         ("search_query", s(spec.query)),
-        ("answer_columns", list(spec.columns.iter().map(|c| obj(vec![("name", s(c))])))),
+        (
+            "answer_columns",
+            list(spec.columns.iter().map(|c| obj(vec![("name", s(c))]))),
+        ),
     ];
     let headline = matches!(spec.display, Display::Headline);
     let table_columns = spec.columns.iter().map(|c| {
@@ -559,7 +957,10 @@ fn answer(spec: &AnswerSpec) -> Value {
     });
     entries.push((
         "table",
-        obj(vec![("table_columns", list(table_columns)), ("ordered_column_ids", texts(spec.columns))]),
+        obj(vec![
+            ("table_columns", list(table_columns)),
+            ("ordered_column_ids", texts(spec.columns)),
+        ]),
     ));
     if let Display::Chart(kind, x, y, color) = spec.display {
         let mut axis = vec![("x", texts(x)), ("y", texts(y))];
@@ -570,19 +971,29 @@ fn answer(spec: &AnswerSpec) -> Value {
             "chart",
             obj(vec![
                 ("type", s(kind)),
-                ("chart_columns", list(spec.columns.iter().map(|c| obj(vec![("column_id", s(c))])))),
+                (
+                    "chart_columns",
+                    list(spec.columns.iter().map(|c| obj(vec![("column_id", s(c))]))),
+                ),
                 ("axis_configs", list([obj(axis)])),
             ]),
         ));
     }
-    let mode = if matches!(spec.display, Display::Chart(..)) { "CHART_MODE" } else { "TABLE_MODE" };
+    let mode = if matches!(spec.display, Display::Chart(..)) {
+        "CHART_MODE"
+    } else {
+        "TABLE_MODE"
+    };
     entries.push(("display_mode", s(mode)));
     obj(entries)
 }
 
 fn liveboard(spec: &PinboardSpec) -> Value {
     let visualizations = spec.visualizations.iter().enumerate().map(|(i, viz)| {
-        let mut entries = vec![("id", s(&format!("Viz_{}", i + 1))), ("answer", answer(viz))];
+        let mut entries = vec![
+            ("id", s(&format!("Viz_{}", i + 1))),
+            ("answer", answer(viz)),
+        ];
         if matches!(viz.display, Display::Headline) {
             entries.push(("display_headline_column", s(viz.columns[0])));
         }
@@ -626,20 +1037,28 @@ fn liveboard(spec: &PinboardSpec) -> Value {
 
 /// Every document as `(file name, YAML text)`, in import order.
 pub fn documents() -> anyhow::Result<Vec<(String, String)>> {
-    let mut docs: Vec<(String, &str, Value)> = vec![(CONNECTION_NAME.into(), "connection", connection())];
+    let mut docs: Vec<(String, &str, Value)> =
+        vec![(CONNECTION_NAME.into(), "connection", connection())];
     for spec in [&FACT, &STORES, &PRODUCTS, &CUSTOMERS] {
         docs.push((spec.name.into(), "table", table(spec)));
     }
     docs.push((WORKSHEET_NAME.into(), "worksheet", worksheet()));
     for (guid, spec) in ANSWERS {
-        docs.push((spec.name.into(), "answer", document(guid, "answer", answer(spec))));
+        docs.push((
+            spec.name.into(),
+            "answer",
+            document(guid, "answer", answer(spec)),
+        ));
     }
     for spec in PINBOARDS {
         docs.push((spec.name.into(), "liveboard", liveboard(spec)));
     }
     docs.into_iter()
         .map(|(name, kind, tree)| -> anyhow::Result<(String, String)> {
-            Ok((format!("{name}.{kind}.tml"), serde_yaml_ng::to_string(&tree)?))
+            Ok((
+                format!("{name}.{kind}.tml"),
+                serde_yaml_ng::to_string(&tree)?,
+            ))
         })
         .collect()
 }
@@ -658,7 +1077,10 @@ mod tests {
             .iter()
             .map(|(_, text)| {
                 let tree: Value = serde_yaml_ng::from_str(text).unwrap();
-                tree.get("guid").and_then(Value::as_str).unwrap().to_string()
+                tree.get("guid")
+                    .and_then(Value::as_str)
+                    .unwrap()
+                    .to_string()
             })
             .collect();
         assert_eq!(guids.iter().collect::<BTreeSet<_>>().len(), guids.len());
@@ -671,7 +1093,13 @@ mod tests {
     fn enough_answers_and_visualizations() {
         assert!(ANSWERS.len() >= 6);
         assert_eq!(PINBOARDS.len(), 2);
-        assert!(PINBOARDS.iter().map(|p| p.visualizations.len()).sum::<usize>() >= 8);
+        assert!(
+            PINBOARDS
+                .iter()
+                .map(|p| p.visualizations.len())
+                .sum::<usize>()
+                >= 8
+        );
     }
 
     #[test]

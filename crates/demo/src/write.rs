@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
@@ -22,38 +24,55 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// The temporary name a file is written under before it is renamed into place.
 pub fn temporary(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
 }
 
 /// Moves a finished temporary file into place.
 pub fn commit(path: &Path) -> anyhow::Result<()> {
-    std::fs::rename(temporary(path), path).with_context(|| format!("cannot write {}", path.display()))
+    std::fs::rename(temporary(path), path)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes `bytes` to `path` through a temporary file.
 pub fn atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(temporary(path), bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(temporary(path), bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     commit(path)
 }
 
 /// A Parquet writer into the temporary file of `path`; [`commit`] it after closing.
-pub fn parquet_writer(path: &Path, schema: SchemaRef) -> anyhow::Result<ArrowWriter<BufWriter<File>>> {
-    let file = File::create(temporary(path)).with_context(|| format!("cannot create {}", path.display()))?;
+pub fn parquet_writer(
+    path: &Path,
+    schema: SchemaRef,
+) -> anyhow::Result<ArrowWriter<BufWriter<File>>> {
+    let file = File::create(temporary(path))
+        .with_context(|| format!("cannot create {}", path.display()))?;
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
-    ArrowWriter::try_new(BufWriter::with_capacity(1 << 20, file), schema, Some(properties))
-        .with_context(|| format!("cannot write {}", path.display()))
+    ArrowWriter::try_new(
+        BufWriter::with_capacity(1 << 20, file),
+        schema,
+        Some(properties),
+    )
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes one batch as a whole Parquet file.
 fn parquet_file(path: &Path, batch: &RecordBatch) -> anyhow::Result<()> {
     let mut writer = parquet_writer(path, batch.schema())?;
-    writer.write(batch).with_context(|| format!("cannot write {}", path.display()))?;
-    writer.close().with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .write(batch)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writer
+        .close()
+        .with_context(|| format!("cannot write {}", path.display()))?;
     commit(path)
 }
 
@@ -70,7 +89,12 @@ fn float(values: impl IntoIterator<Item = f64>) -> ArrayRef {
 }
 
 fn batch(fields: Vec<(&str, DataType)>, columns: Vec<ArrayRef>) -> anyhow::Result<RecordBatch> {
-    let schema = Schema::new(fields.into_iter().map(|(name, t)| Field::new(name, t, false)).collect::<Vec<_>>());
+    let schema = Schema::new(
+        fields
+            .into_iter()
+            .map(|(name, t)| Field::new(name, t, false))
+            .collect::<Vec<_>>(),
+    );
     Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
 }
 
@@ -115,7 +139,9 @@ pub fn customers_parquet(data_dir: &Path, customers: &[Customer]) -> anyhow::Res
             int(customers.iter().map(|c| c.id)),
             text(customers.iter().map(|c| c.name.as_str())),
             text(customers.iter().map(|c| TIERS[c.tier])),
-            Arc::new(Date32Array::from_iter_values(customers.iter().map(|c| epoch_days(c.since)))),
+            Arc::new(Date32Array::from_iter_values(
+                customers.iter().map(|c| epoch_days(c.since)),
+            )),
         ],
     )?;
     parquet_file(&path, &batch)?;
@@ -149,9 +175,12 @@ pub fn stores_csv(data_dir: &Path, stores: &[Store]) -> anyhow::Result<PathBuf> 
         out.push('\n');
     }
     let mut file = BufWriter::new(
-        File::create(temporary(&path)).with_context(|| format!("cannot create {}", path.display()))?,
+        File::create(temporary(&path))
+            .with_context(|| format!("cannot create {}", path.display()))?,
     );
-    file.write_all(out.as_bytes()).and_then(|()| file.flush()).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(out.as_bytes())
+        .and_then(|()| file.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     drop(file);
     commit(&path)?;
     Ok(path)
@@ -170,6 +199,9 @@ mod tests {
 
     #[test]
     fn temporary_names_keep_the_folder() {
-        assert_eq!(temporary(Path::new("/x/data/a.parquet")), PathBuf::from("/x/data/a.parquet.tmp"));
+        assert_eq!(
+            temporary(Path::new("/x/data/a.parquet")),
+            PathBuf::from("/x/data/a.parquet.tmp")
+        );
     }
 }

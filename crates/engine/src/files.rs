@@ -244,17 +244,25 @@ pub(crate) fn csv_read_schema(header: &Schema, declared: &[PhysicalColumn]) -> S
         .map(|field| {
             let declared_type = declared
                 .iter()
-                .find(|column| column.physical_name == *field.name())
+                .find(|column| column.physical_name == header_name(field.name()))
                 .or_else(|| {
-                    declared
-                        .iter()
-                        .find(|column| column.physical_name.eq_ignore_ascii_case(field.name()))
+                    declared.iter().find(|column| {
+                        column
+                            .physical_name
+                            .eq_ignore_ascii_case(header_name(field.name()))
+                    })
                 })
                 .map_or(ArrowType::Utf8, |column| engine_type(column.data_type));
             Field::new(field.name(), declared_type, true)
         })
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+/// A column name as written in a file, without the byte-order mark some tools put before a
+/// CSV header.
+pub(crate) fn header_name(name: &str) -> &str {
+    name.trim_start_matches('\u{feff}')
 }
 
 /// A DataFusion/Arrow/Parquet error message shortened for people: the innermost cause.
@@ -342,7 +350,7 @@ impl FileSchemaProbe for Engine {
             .fields()
             .iter()
             .map(|field| FileColumn {
-                name: field.name().clone(),
+                name: header_name(field.name()).to_owned(),
                 file_type: file_type(field.data_type()),
             })
             .collect())

@@ -19,6 +19,7 @@
 //! The engine also implements [`searchlight_catalog::files::FileSchemaProbe`], which TML import
 //! uses to check `db_column_name`s and `data_type`s against the files.
 
+pub mod answers;
 mod cell;
 mod files;
 mod joins;
@@ -390,5 +391,32 @@ fn format_seconds(duration: Duration) -> String {
     } else {
         let text = format!("{:.3}", duration.as_secs_f64());
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Handlers run searches on a multi-threaded runtime: the future must be `Send`, and the
+    /// engine shareable. (Checked at compile time.)
+    #[allow(dead_code)]
+    fn searches_can_run_on_any_thread(
+        engine: &Engine,
+        source: &SearchSource,
+        plan: &SearchPlan,
+        context: &SearchContext,
+    ) {
+        fn send<T: Send>(_: &T) {}
+        fn shared<T: Send + Sync + Clone>() {}
+        send(&engine.search(source, plan, context, Page::first_rows()));
+        shared::<Engine>();
+    }
+
+    #[test]
+    fn timeouts_read_naturally() {
+        assert_eq!(format_seconds(Duration::from_secs(30)), "30");
+        assert_eq!(format_seconds(Duration::from_millis(1500)), "1.5");
+        assert_eq!(format_seconds(Duration::from_millis(1)), "0.001");
     }
 }

@@ -42,6 +42,7 @@ use searchlight_search::{
     SearchPlan, Test, TextOp,
 };
 
+use crate::files::header_name;
 use crate::joins::JoinPlan;
 use crate::tables::OpenedTable;
 use crate::types::{TIMESTAMP, engine_type, present_as};
@@ -414,11 +415,11 @@ fn table_plan(
         let fields = opened.schema.fields();
         let field = fields
             .iter()
-            .find(|field| field.name() == physical)
+            .find(|field| header_name(field.name()) == physical)
             .or_else(|| {
                 let mut matching = fields
                     .iter()
-                    .filter(|field| field.name().eq_ignore_ascii_case(physical));
+                    .filter(|field| header_name(field.name()).eq_ignore_ascii_case(physical));
                 match (matching.next(), matching.next()) {
                     (Some(only), None) => Some(only),
                     _ => None,

@@ -122,6 +122,9 @@ error_table! {
         "The new password must not be empty"),
     BuiltinOwnershipTransfer { name: String } = (400, BAD_REQUEST,
         "Ownership cannot be transferred to or from the built-in user '{name}'"),
+    /// Revoking ADMINISTRATION from the Administrator group would leave no administrator.
+    BuiltinPrivilegeRemoval { group: String } = (400, BAD_REQUEST,
+        "The built-in group '{group}' always holds ADMINISTRATION: removing it would leave the server without administrators"),
     SameOwnershipUsers { name: String } = (400, BAD_REQUEST,
         "fromUserName and toUserName are both '{name}': nothing to transfer"),
 

@@ -35,6 +35,7 @@ use tower::util::MapRequestLayer;
 use crate::context::API_PREFIX;
 use crate::error::ApiError;
 use searchlight_catalog::Catalog;
+use searchlight_engine::answers::Answers;
 use searchlight_errors::Error;
 use searchlight_identity::Identity;
 
@@ -52,6 +53,7 @@ pub struct HttpSettings {
 pub struct AppState {
     pub identity: Identity,
     pub catalog: Catalog,
+    pub answers: Answers,
     pub settings: HttpSettings,
 }
 
@@ -77,7 +79,7 @@ async fn healthz() -> &'static str {
 
 /// The v1 API routes, relative to [`API_PREFIX`].
 fn api_routes() -> Router<AppState> {
-    use routes::{group, metadata, session, user};
+    use routes::{data, group, metadata, session, user};
     Router::new()
         .route("/session/login", post(session::login))
         .route("/session/logout", post(session::logout))
@@ -98,6 +100,8 @@ fn api_routes() -> Router<AppState> {
         .route("/metadata/tml/export", post(metadata::tml_export))
         .route("/metadata/assigntag", post(metadata::assign_tag))
         .route("/security/share", post(metadata::share))
+        .route("/searchdata", post(data::search_data))
+        .route("/pinboarddata", post(data::pinboard_data))
 }
 
 /// The whole application router.

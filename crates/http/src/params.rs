@@ -38,9 +38,12 @@ impl Params {
         self.values.entry(name).or_default().push(value);
     }
 
-    /// Adds `body`'s parameters; a name given in the body replaces the query string's.
+    /// Adds `body`'s parameters; a name given in the body replaces the query string's, in
+    /// whatever case either spells it.
     fn merge_body(&mut self, body: Params) {
         for (name, values) in body.values {
+            self.values
+                .retain(|existing, _| !existing.eq_ignore_ascii_case(&name));
             self.values.insert(name, values);
         }
     }
@@ -356,9 +359,13 @@ mod tests {
 
     #[test]
     fn body_wins_over_query() {
-        let mut params = Params::from_urlencoded(b"a=1&b=2");
-        params.merge_body(Params::from_urlencoded(b"a=3"));
+        let mut params = Params::from_urlencoded(b"a=1&b=2&applyChanges=false");
+        params.merge_body(Params::from_urlencoded(b"a=3&applychanges=true"));
         assert_eq!(params.text(&["a"]), Some("3"));
         assert_eq!(params.text(&["b"]), Some("2"));
+        assert!(
+            params.bool(&["applyChanges"], false).unwrap(),
+            "body wins whatever the case"
+        );
     }
 }

@@ -478,7 +478,7 @@ impl Identity {
         if group_names.is_empty() {
             return Err(Error::missing_parameter("groupNames"));
         }
-        let mut groups = Vec::with_capacity(group_names.len());
+        let mut groups: Vec<Principal> = Vec::with_capacity(group_names.len());
         for name in group_names {
             let canonical = builtin::canonical_group_name(name.trim());
             let group = self
@@ -486,7 +486,16 @@ impl Identity {
                 .principal_by_name(PrincipalKind::Group, canonical)
                 .await?
                 .ok_or_else(|| Error::UnknownGroup { name: name.clone() })?;
-            groups.push(group);
+            if !grant
+                && privilege == Privilege::Administration
+                && group.id == builtin::ADMINISTRATOR_GROUP_ID
+            {
+                return Err(Error::BuiltinPrivilegeRemoval { group: group.name });
+            }
+            // `All` and `ALL_GROUP` name the same group: list it once.
+            if !groups.iter().any(|g| g.id == group.id) {
+                groups.push(group);
+            }
         }
         let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
         self.store

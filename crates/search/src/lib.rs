@@ -80,7 +80,7 @@ pub use plan::{
     CmpOp, Condition, Literal, Operand, OutputColumn, OutputExpr, Predicate, Ranking, SearchPlan,
     SortKey, Test, TextOp,
 };
-pub use runtime::runtime_filter;
+pub use runtime::{check_runtime_operator, runtime_filter};
 
 /// What relative date keywords are computed from: "now" and the server's time zone.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,6 +11,24 @@ use crate::plan::{CmpOp, Literal, Operand, Predicate, Test, TextOp};
 /// The operator names, for messages.
 const OPERATORS: &str = "EQ, NE, LT, LE, GT, GE, CONTAINS, BEGINS_WITH, ENDS_WITH, BW_INC_MAX, BW_INC_MIN, BW_INC, BW, IN, NOT_IN";
 
+/// Checks a runtime filter's operator name before any model is at hand, so an unknown
+/// operator is refused for the whole request rather than ignored by visualizations whose
+/// worksheet lacks the column.
+pub fn check_runtime_operator(column: &str, op: &str) -> Result<()> {
+    let known = OPERATORS
+        .split(", ")
+        .any(|name| name.eq_ignore_ascii_case(op.trim()));
+    if known {
+        Ok(())
+    } else {
+        Err(Error::SearchInvalidRuntimeFilter {
+            column: column.to_owned(),
+            op: op.to_owned(),
+            reason: format!("unknown operator; expected one of {OPERATORS}"),
+        })
+    }
+}
+
 /// The row filter for one runtime filter, or `Ok(None)` when the model has no column named
 /// `column` (display name or synonym, case-insensitively): that visualization stays unfiltered.
 ///
@@ -180,6 +198,15 @@ fn runtime_literal(column: &ModelColumn, value: &str) -> Result<Literal> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn operators_are_checked_without_a_model() {
+        assert!(super::check_runtime_operator("Region", "bw_inc").is_ok());
+        assert!(super::check_runtime_operator("Region", " In ").is_ok());
+        let err = super::check_runtime_operator("Region", "LIKE").unwrap_err();
+        assert_eq!(err.name(), "SearchInvalidRuntimeFilter");
+        assert!(err.to_string().contains("LIKE"));
+    }
+
     use super::*;
     use crate::model::{Aggregation, ModelColumn};
     use chrono::NaiveDate;

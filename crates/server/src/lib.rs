@@ -7,6 +7,7 @@
 //! the integration tests start the same [`Application`] on port 0.
 
 pub mod config;
+pub mod query_output;
 pub mod telemetry;
 pub mod tml_files;
 
@@ -20,6 +21,7 @@ use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat};
 use searchlight_catalog::{Catalog, FileRoots, ImportPolicy, ImportReport};
+use searchlight_engine::answers::{Answers, Clock};
 use searchlight_engine::{Engine, EngineConfig};
 use searchlight_http::{AppState, HttpSettings};
 use searchlight_identity::builtin::ADMIN_USER_ID;
@@ -36,6 +38,7 @@ pub struct Services {
     pub identity: Identity,
     pub catalog: Catalog,
     pub engine: Engine,
+    pub answers: Answers,
     pub bootstrap: Bootstrap,
 }
 
@@ -72,11 +75,17 @@ impl Services {
             Arc::new(engine.clone()),
             FileRoots::new(config.file_roots()),
         );
+        let clock = Clock {
+            pinned: config.pinned_now().map_err(anyhow::Error::msg)?,
+            zone: config.zone().map_err(anyhow::Error::msg)?,
+        };
+        let answers = Answers::new(catalog.clone(), engine.clone(), clock);
         Ok(Self {
             store,
             identity,
             catalog,
             engine,
+            answers,
             bootstrap,
         })
     }
@@ -175,6 +184,7 @@ impl Application {
         let state = AppState {
             identity: services.identity.clone(),
             catalog: services.catalog.clone(),
+            answers: services.answers.clone(),
             settings: HttpSettings {
                 remember_me: Duration::from_secs(config.remember_me_secs),
                 data_dir: config.data_dir.clone(),

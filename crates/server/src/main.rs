@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
+use searchlight::query_output::{self, QueryFormat};
 use searchlight::{
     Application, Config, LogFormat, Services, shutdown_signal, telemetry, tml_files,
 };
 use searchlight_catalog::ImportPolicy;
+use searchlight_engine::answers::PageRequest;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +30,8 @@ enum Command {
     Serve(ServeArgs),
     /// Import TML files or folders of them into the store, then exit.
     Import(ImportArgs),
+    /// Run a search against a worksheet or table in the store and print the answer.
+    Query(QueryArgs),
 }
 
 /// Settings every command shares. Unset flags leave the config file and environment alone.
@@ -87,6 +91,58 @@ struct ImportArgs {
     /// VALIDATE_ONLY only checks
     #[arg(long, default_value = "ALL_OR_NONE")]
     policy: String,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The worksheet or table: its name or GUID
+    #[arg(long)]
+    source: String,
+    /// The search, e.g. "[Revenue] [Region] top 5"
+    query: String,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: QueryFormat,
+    /// Print at most this many rows [default: the row cap]
+    #[arg(long)]
+    limit: Option<i64>,
+}
+
+async fn query(args: QueryArgs) -> anyhow::Result<bool> {
+    let config =
+        Config::load(args.store.config.as_deref(), &args.store).map_err(anyhow::Error::msg)?;
+    telemetry::init(config.log_format);
+    let services = Services::open(&config).await?;
+    announce_generated_password(&services);
+    // The command line acts with the administrator's view of the store.
+    let actor = searchlight_catalog::Actor {
+        name: searchlight_identity::builtin::ADMIN_USER.into(),
+        viewer: searchlight_store::Viewer {
+            user_id: searchlight_identity::builtin::ADMIN_USER_ID.into(),
+            principal_ids: Vec::new(),
+            sees_everything: true,
+        },
+        manages_data: true,
+    };
+    let outcome = async {
+        let source = services.catalog.find_source(&actor, &args.source).await?;
+        let window = services.answers.window(PageRequest {
+            batch_size: args.limit,
+            page_number: None,
+            offset: None,
+        })?;
+        services
+            .answers
+            .search(&actor, &source, &args.query, window)
+            .await
+    }
+    .await;
+    services.store.close().await;
+    let result = outcome.map_err(|err| anyhow::anyhow!("{err}"))?;
+    query_output::write(&mut std::io::stdout().lock(), &result, args.format)?;
+    Ok(true)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -166,6 +222,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await.map(|()| true),
         Command::Import(args) => import(args).await,
+        Command::Query(args) => query(args).await,
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

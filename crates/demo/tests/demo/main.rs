@@ -13,9 +13,14 @@ pub const ROWS: usize = 20_000;
 pub const SEED: u64 = 7;
 
 pub fn options(rows: usize, seed: u64) -> DemoOptions {
-    DemoOptions { rows, seed, progress: false }
+    DemoOptions {
+        rows,
+        seed,
+        progress: false,
+    }
 }
 
 pub fn generate_into(dir: &Path, rows: usize, seed: u64) -> DemoSummary {
-    generate(dir, &options(rows, seed)).unwrap_or_else(|err| panic!("generate {rows} rows: {err:#}"))
+    generate(dir, &options(rows, seed))
+        .unwrap_or_else(|err| panic!("generate {rows} rows: {err:#}"))
 }

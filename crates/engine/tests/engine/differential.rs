@@ -12,7 +12,7 @@ use searchlight_catalog::source::SearchSource;
 use searchlight_engine::Page;
 
 use crate::fixture::DataSet;
-use crate::{Value, batches_to_values, cells_to_values, context, engine};
+use crate::{Value, batches_to_values, cell_fits, cells_to_values, context, engine};
 
 /// Which source a case searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1107,6 +1107,15 @@ async fn run_cases(in_memory: bool) -> (usize, Vec<String>) {
             failures.push(format!(
                 "{label}: columns {names:?}, expected {expected_names:?}"
             ));
+            continue;
+        }
+        let misfit = result
+            .rows
+            .iter()
+            .flat_map(|row| row.iter().zip(&result.columns))
+            .find(|(cell, column)| !cell_fits(cell, column.data_type));
+        if let Some((cell, column)) = misfit {
+            failures.push(format!("{label}: {cell:?} in column {column:?}"));
             continue;
         }
         let actual = cells_to_values(&result.rows);

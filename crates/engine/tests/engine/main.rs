@@ -53,10 +53,25 @@ impl Value {
         };
         match (self, other) {
             (Self::Float(a), Self::Float(b)) => close(*a, *b),
-            (Self::Float(a), Self::Int(b)) | (Self::Int(b), Self::Float(a)) => close(*a, *b as f64),
+            // Integers must stay integers (API-DECISIONS, "Data").
             (a, b) => a == b,
         }
     }
+}
+
+/// Whether a cell has the variant its column's type calls for.
+pub fn cell_fits(cell: &Cell, data_type: searchlight_search::DataType) -> bool {
+    use searchlight_search::DataType;
+    matches!(
+        (cell, data_type),
+        (Cell::Null, _)
+            | (Cell::Integer(_), DataType::Integer)
+            | (Cell::Float(_), DataType::Float)
+            | (Cell::Text(_), DataType::Text)
+            | (Cell::Boolean(_), DataType::Boolean)
+            | (Cell::Date(_), DataType::Date)
+            | (Cell::DateTime(_), DataType::DateTime)
+    )
 }
 
 pub fn cells_to_values(rows: &[Vec<Cell>]) -> Vec<Vec<Value>> {

@@ -1,5 +1,6 @@
 //! The v1 endpoints, one module per group of the API.
 
+pub mod data;
 pub mod group;
 pub mod metadata;
 pub mod session;

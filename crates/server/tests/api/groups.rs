@@ -406,7 +406,49 @@ async fn bad_privilege_requests_change_nothing(store: StoreKind) {
     assert_eq!(list_as(&app, &admin).await, before);
 }
 
+async fn the_administrator_group_keeps_administration(store: StoreKind) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await;
+    let message = assert_error(
+        app.post_multipart(
+            &admin,
+            "group/removeprivilege",
+            &[
+                ("privilege", "ADMINISTRATION"),
+                ("groupNames", r#"["Administrator"]"#),
+            ],
+        )
+        .await,
+        400,
+        10002,
+    )
+    .await;
+    assert!(message.contains("Administrator"), "{message}");
+    // tsadmin is still an administrator.
+    assert_eq!(
+        app.get(&admin, "user/list").await.status(),
+        reqwest::StatusCode::OK
+    );
+
+    // The same group named twice (alias and name) is answered once.
+    let response = app
+        .post_multipart(
+            &admin,
+            "group/addprivilege",
+            &[
+                ("privilege", "DATADOWNLOADING"),
+                ("groupNames", r#"["ALL_GROUP", "All"]"#),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let groups: Vec<serde_json::Value> = response.json().await.unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["name"], "All");
+}
+
 both_stores!(
+    the_administrator_group_keeps_administration,
     addprivilege_answers_the_updated_groups,
     privileges_reach_nested_members,
     bad_privilege_requests_change_nothing,

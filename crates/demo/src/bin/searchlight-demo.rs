@@ -1,7 +1,7 @@
 //! Generates the demo into a folder and prints how long it took.
 //!
 //! ```text
-//! cargo run --release -p searchlight-demo --example generate -- <dir> [rows] [seed]
+//! cargo run --release -p searchlight-demo --bin searchlight-demo -- <dir> [rows] [seed]
 //! ```
 
 use std::path::PathBuf;
@@ -20,13 +20,25 @@ fn main() -> anyhow::Result<()> {
         Some(seed) => seed.parse()?,
         None => defaults.seed,
     };
-    let options = DemoOptions { rows, seed, progress: true };
+    let options = DemoOptions {
+        rows,
+        seed,
+        progress: true,
+    };
     if is_generated(&dir, &options) {
-        println!("{} already holds the demo ({rows} rows, seed {seed})", dir.display());
+        println!(
+            "{} already holds the demo ({rows} rows, seed {seed})",
+            dir.display()
+        );
         return Ok(());
     }
     let summary = generate(&dir, &options)?;
-    let bytes: u64 = summary.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bytes: u64 = summary
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     println!(
         "generated {} sales rows in {:.2} s: {} data files ({:.1} MB), {} TML files in {}",
         summary.rows,
