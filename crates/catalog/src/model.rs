@@ -188,6 +188,23 @@ impl Definition {
         serde_json::to_string(self).expect("definitions serialise")
     }
 
+    /// The column objects (GUID, name, description) a table or worksheet carries.
+    pub fn column_objects(&self) -> Vec<(String, String, Option<String>)> {
+        match self {
+            Self::Table(table) => table
+                .columns
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone(), c.description.clone()))
+                .collect(),
+            Self::Worksheet(ws) => ws
+                .columns
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone(), c.description.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn from_json(text: &str) -> Result<Self, String> {
         serde_json::from_str(text).map_err(|err| format!("stored definition unreadable: {err}"))
     }

@@ -5,9 +5,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use searchlight_search::compile;
-use searchlight_store::{ObjectWrite, VisualizationRecord};
+use searchlight_store::VisualizationRecord;
 
-use super::{Batch, ObjectHead, Planned, derived_guid, search_context};
+use super::{Batch, Planned, Resolved, derived_guid, search_context};
 use crate::Catalog;
 use crate::model::*;
 use crate::source::SearchSource;
@@ -151,17 +151,6 @@ impl Catalog {
         let def = self.bind_answer(batch, &tml, false, "answer").await?;
         let (id, created, existing) = batch.assign_id(doc, &tml.name).await?;
         let definition = Definition::Answer(def.clone());
-        let object = self.object_record(
-            batch,
-            doc,
-            ObjectHead {
-                id: &id,
-                name: &tml.name,
-                description: tml.description.clone(),
-                existing: existing.as_ref(),
-            },
-            &definition,
-        );
         let viz = self.visualization(
             batch,
             &id,
@@ -173,21 +162,21 @@ impl Catalog {
             },
             &def,
         );
-        Ok(Planned {
-            doc: doc_index,
-            kind: doc.kind,
-            name: tml.name.clone(),
-            write: ObjectWrite {
-                object,
-                columns: Vec::new(),
+        Ok(self.finish(
+            batch,
+            Resolved {
+                doc_index,
+                doc,
+                name: tml.name.clone(),
+                description: tml.description.clone(),
+                id,
+                created,
+                existing,
+                definition,
                 visualizations: Some(vec![viz]),
-                initial_shares: self.initial_shares(batch),
+                warnings: Vec::new(),
             },
-            id,
-            definition,
-            warnings: Vec::new(),
-            created,
-        })
+        ))
     }
 
     pub(super) async fn plan_pinboard(
@@ -261,31 +250,20 @@ impl Catalog {
             ));
         }
         let definition = Definition::Pinboard;
-        let object = self.object_record(
+        Ok(self.finish(
             batch,
-            doc,
-            ObjectHead {
-                id: &id,
-                name: &tml.name,
+            Resolved {
+                doc_index,
+                doc,
+                name: tml.name.clone(),
                 description: tml.description.clone(),
-                existing: existing.as_ref(),
-            },
-            &definition,
-        );
-        Ok(Planned {
-            doc: doc_index,
-            kind: doc.kind,
-            name: tml.name.clone(),
-            write: ObjectWrite {
-                object,
-                columns: Vec::new(),
+                id,
+                created,
+                existing,
+                definition,
                 visualizations: Some(visualizations),
-                initial_shares: self.initial_shares(batch),
+                warnings,
             },
-            id,
-            definition,
-            warnings,
-            created,
-        })
+        ))
     }
 }

@@ -145,6 +145,21 @@ pub fn derived_guid(parent: &str, key: &str) -> String {
     uuid::Uuid::new_v5(&GUID_NAMESPACE, format!("{parent}/{key}").as_bytes()).to_string()
 }
 
+/// What a planner resolved about one document; [`Catalog::finish`] makes it a write.
+struct Resolved<'a> {
+    doc_index: usize,
+    doc: &'a Document,
+    name: String,
+    description: Option<String>,
+    id: String,
+    created: bool,
+    existing: Option<ObjectRecord>,
+    definition: Definition,
+    /// An answer's or pinboard's visualizations.
+    visualizations: Option<Vec<searchlight_store::VisualizationRecord>>,
+    warnings: Vec<String>,
+}
+
 /// Who an object is: its GUID, name, description and the stored object it updates.
 struct ObjectHead<'a> {
     id: &'a str,
@@ -809,6 +824,45 @@ impl Catalog {
         }
     }
 
+    /// The object, its column objects and its visualizations, ready to write.
+    fn finish(&self, batch: &Batch<'_>, resolved: Resolved<'_>) -> Planned {
+        let Resolved {
+            doc_index,
+            doc,
+            name,
+            description,
+            id,
+            created,
+            existing,
+            definition,
+            visualizations,
+            warnings,
+        } = resolved;
+        let head = ObjectHead {
+            id: &id,
+            name: &name,
+            description,
+            existing: existing.as_ref(),
+        };
+        let object = self.object_record(batch, doc, head, &definition);
+        let columns = self.column_records(&object, &definition.column_objects());
+        Planned {
+            doc: doc_index,
+            kind: doc.kind,
+            name,
+            write: ObjectWrite {
+                object,
+                columns,
+                visualizations,
+                initial_shares: self.initial_shares(batch),
+            },
+            id,
+            definition,
+            warnings,
+            created,
+        }
+    }
+
     fn column_records(
         &self,
         parent: &ObjectRecord,
@@ -930,32 +984,21 @@ impl Catalog {
         };
         let definition = Definition::Connection(definition);
         let (id, created, existing) = batch.assign_id(doc, &tml.name).await?;
-        let object = self.object_record(
+        Ok(self.finish(
             batch,
-            doc,
-            ObjectHead {
-                id: &id,
-                name: &tml.name,
+            Resolved {
+                doc_index,
+                doc,
+                name: tml.name.clone(),
                 description: tml.description.clone(),
-                existing: existing.as_ref(),
-            },
-            &definition,
-        );
-        Ok(Planned {
-            doc: doc_index,
-            kind: doc.kind,
-            name: tml.name.clone(),
-            write: ObjectWrite {
-                object,
-                columns: Vec::new(),
+                id,
+                created,
+                existing,
+                definition,
                 visualizations: None,
-                initial_shares: self.initial_shares(batch),
+                warnings: Vec::new(),
             },
-            id,
-            definition,
-            warnings: Vec::new(),
-            created,
-        })
+        ))
     }
 
     async fn plan_table(
@@ -1086,41 +1129,21 @@ impl Catalog {
             columns,
             joins: Vec::new(),
         });
-        let object = self.object_record(
+        Ok(self.finish(
             batch,
-            doc,
-            ObjectHead {
-                id: &id,
-                name: &tml.name,
+            Resolved {
+                doc_index,
+                doc,
+                name: tml.name.clone(),
                 description: tml.description.clone(),
-                existing: existing.as_ref(),
-            },
-            &definition,
-        );
-        let column_list = match &definition {
-            Definition::Table(def) => def
-                .columns
-                .iter()
-                .map(|c| (c.id.clone(), c.name.clone(), c.description.clone()))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        };
-        let columns = self.column_records(&object, &column_list);
-        Ok(Planned {
-            doc: doc_index,
-            kind: doc.kind,
-            name: tml.name.clone(),
-            write: ObjectWrite {
-                object,
-                columns,
+                id,
+                created,
+                existing,
+                definition,
                 visualizations: None,
-                initial_shares: self.initial_shares(batch),
+                warnings: Vec::new(),
             },
-            id,
-            definition,
-            warnings: Vec::new(),
-            created,
-        })
+        ))
     }
 
     /// Resolves the `joins_with` of the tables planned so far, once every table of the batch

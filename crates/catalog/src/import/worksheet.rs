@@ -5,13 +5,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use searchlight_search::{DataType, bind_row_filters};
 
-use super::{Batch, ObjectHead, Planned, derived_guid, filter_text, search_context, semantics};
+use super::{Batch, Planned, Resolved, derived_guid, filter_text, search_context, semantics};
 use crate::Catalog;
 use crate::join_on::{self, ColumnRef};
 use crate::model::*;
 use crate::source::JoinType;
 use crate::tml::*;
-use searchlight_store::ObjectWrite;
 
 /// A table instance of the worksheet being planned.
 struct Instance {
@@ -294,41 +293,21 @@ impl Catalog {
         }
 
         let definition = Definition::Worksheet(definition);
-        let object = self.object_record(
+        Ok(self.finish(
             batch,
-            doc,
-            ObjectHead {
-                id: &id,
-                name: &tml.name,
+            Resolved {
+                doc_index,
+                doc,
+                name: tml.name.clone(),
                 description: tml.description.clone(),
-                existing: existing.as_ref(),
-            },
-            &definition,
-        );
-        let column_list = match &definition {
-            Definition::Worksheet(def) => def
-                .columns
-                .iter()
-                .map(|c| (c.id.clone(), c.name.clone(), c.description.clone()))
-                .collect::<Vec<_>>(),
-            _ => Vec::new(),
-        };
-        let columns = self.column_records(&object, &column_list);
-        Ok(Planned {
-            doc: doc_index,
-            kind: doc.kind,
-            name: tml.name.clone(),
-            write: ObjectWrite {
-                object,
-                columns,
+                id,
+                created,
+                existing,
+                definition,
                 visualizations: None,
-                initial_shares: self.initial_shares(batch),
+                warnings,
             },
-            id,
-            definition,
-            warnings,
-            created,
-        })
+        ))
     }
 
     async fn instance(
