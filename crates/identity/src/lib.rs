@@ -203,6 +203,46 @@ impl Identity {
         })
     }
 
+    /// Creates a local user with a password unless one with that name exists; returns
+    /// whether it was created. (The demo's analyst; setup scripts.)
+    pub async fn ensure_user(
+        &self,
+        name: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<bool> {
+        if self
+            .store
+            .principal_by_name(PrincipalKind::User, name)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let now = now_millis();
+        let user = Principal {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: PrincipalKind::User,
+            name: name.to_string(),
+            display_name: display_name.to_string(),
+            description: None,
+            mail: None,
+            principal_type: "LOCAL_USER".into(),
+            visibility: "DEFAULT".into(),
+            password_hash: Some(password::hash(password).await?),
+            builtin: false,
+            can_login: true,
+            created: now,
+            modified: now,
+        };
+        let changes = PrincipalChanges {
+            insert: vec![user],
+            ..Default::default()
+        };
+        self.store.apply_principal_changes(&changes).await?;
+        Ok(true)
+    }
+
     // ---- sessions -----------------------------------------------------------------------
 
     /// Checks the credentials and opens a session.

@@ -51,6 +51,10 @@ pub struct Config {
     pub now: Option<String>,
     /// The time zone "today", "this month", … are reckoned in (IANA name).
     pub time_zone: String,
+    /// Generate and load the demo dataset on start (`serve --demo`).
+    pub demo: bool,
+    /// Sales rows of the demo dataset.
+    pub demo_rows: usize,
 }
 
 impl Default for Config {
@@ -69,6 +73,8 @@ impl Default for Config {
             query_timeout_secs: 30,
             now: None,
             time_zone: "UTC".into(),
+            demo: false,
+            demo_rows: searchlight_demo::DEFAULT_ROWS,
         }
     }
 }
@@ -88,6 +94,8 @@ const ENV_KEYS: &[&str] = &[
     "query_timeout_secs",
     "now",
     "time_zone",
+    "demo",
+    "demo_rows",
 ];
 
 impl Config {
@@ -163,6 +171,14 @@ impl Config {
         roots.extend(self.model_dir.clone());
         roots.extend(self.file_roots.iter().cloned());
         roots
+    }
+
+    /// tsadmin's password for a new store: the configured one, or the documented demo
+    /// password in a demo.
+    pub fn initial_admin_password(&self) -> Option<&str> {
+        self.admin_password
+            .as_deref()
+            .or(self.demo.then_some(crate::demo::DEMO_ADMIN_PASSWORD))
     }
 
     /// The store URL: the configured one or the SQLite file in the data dir.

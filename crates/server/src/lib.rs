@@ -7,6 +7,7 @@
 //! the integration tests start the same [`Application`] on port 0.
 
 pub mod config;
+pub mod demo;
 pub mod query_output;
 pub mod telemetry;
 pub mod tml_files;
@@ -64,7 +65,7 @@ impl Services {
                 remember_me: Duration::from_secs(config.remember_me_secs),
             },
         );
-        let bootstrap = identity.bootstrap(config.admin_password.as_deref()).await?;
+        let bootstrap = identity.bootstrap(config.initial_admin_password()).await?;
         let engine = Engine::new(EngineConfig {
             row_cap: config.row_cap.max(1),
             query_timeout: Duration::from_secs(config.query_timeout_secs.max(1)),
@@ -140,6 +141,7 @@ pub struct Application {
     state: AppState,
     services: Services,
     model_import: Option<ImportReport>,
+    demo: Option<demo::DemoSetup>,
 }
 
 impl Application {
@@ -147,6 +149,10 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         let addr = config.listen_addr().map_err(anyhow::Error::msg)?;
         let services = Services::open(config).await?;
+        let demo = match config.demo {
+            true => Some(demo::prepare(&services, config).await?),
+            false => None,
+        };
 
         let model_import = match &config.model_dir {
             None => None,
@@ -195,6 +201,7 @@ impl Application {
             state,
             services,
             model_import,
+            demo,
         })
     }
 
@@ -216,9 +223,98 @@ impl Application {
         &self.services
     }
 
+    /// What `--demo` set up, if asked.
+    pub fn demo(&self) -> Option<&demo::DemoSetup> {
+        self.demo.as_ref()
+    }
+
     /// The outcome of importing `--model-dir`, if one was given.
     pub fn model_import(&self) -> Option<&ImportReport> {
         self.model_import.as_ref()
+    }
+
+    /// The start-up banner: version, store, data dir, what the model holds, how to log in.
+    pub async fn banner(&self, config: &Config) -> anyhow::Result<Vec<String>> {
+        let mut lines = vec![format!("Searchlight {}", env!("CARGO_PKG_VERSION"))];
+        let store = match &config.database_url {
+            Some(_) => format!("{} (database_url)", self.services.store.backend_name()),
+            None => format!(
+                "{} at {}",
+                self.services.store.backend_name(),
+                config.store_url()
+            ),
+        };
+        lines.push(format!(
+            "store: {store}; data dir: {}",
+            config.data_dir.display()
+        ));
+        if let Some(demo) = &self.demo {
+            lines.push(format!(
+                "demo: {} sales rows {} in {}",
+                demo.rows,
+                if demo.generated {
+                    "generated"
+                } else {
+                    "reused"
+                },
+                demo.dir.display()
+            ));
+        }
+        if let Some(report) = &self.model_import {
+            lines.push(format!(
+                "model dir {}: {} documents imported",
+                config
+                    .model_dir
+                    .as_deref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+                report.outcomes.len()
+            ));
+        }
+        let mut counts = std::collections::BTreeMap::new();
+        for (object_type, subtype, n) in self.services.store.object_counts().await? {
+            let label = match (object_type.as_str(), subtype.as_deref()) {
+                ("LOGICAL_TABLE", Some("WORKSHEET")) => "worksheets",
+                ("LOGICAL_TABLE", _) => "tables",
+                ("QUESTION_ANSWER_BOOK", _) => "answers",
+                ("PINBOARD_ANSWER_BOOK", _) => "pinboards",
+                ("DATA_SOURCE", _) => "connections",
+                _ => continue,
+            };
+            *counts.entry(label).or_insert(0) += n;
+        }
+        let summary: Vec<String> = [
+            "connections",
+            "tables",
+            "worksheets",
+            "answers",
+            "pinboards",
+        ]
+        .iter()
+        .map(|label| format!("{} {label}", counts.get(label).copied().unwrap_or(0)))
+        .collect();
+        lines.push(format!("model: {}", summary.join(", ")));
+        lines.push(
+            match (
+                &self.services.bootstrap.generated_admin_password,
+                config.demo,
+            ) {
+                (Some(password), _) => format!(
+                    "log in as tsadmin with the generated password {password} (shown once; change \
+                 it with user/updatepassword)"
+                ),
+                (None, true) if config.admin_password.is_none() => format!(
+                    "log in as tsadmin / {} (administrator) or {} / {} (analyst)",
+                    demo::DEMO_ADMIN_PASSWORD,
+                    demo::ANALYST,
+                    demo::ANALYST_PASSWORD
+                ),
+                _ => {
+                    "log in as tsadmin with the password set when the store was created".to_string()
+                }
+            },
+        );
+        Ok(lines)
     }
 
     /// Serves until `shutdown` completes, then drains requests and closes the store.

@@ -72,6 +72,14 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     model_dir: Option<PathBuf>,
+    /// Generate (first start) and load the retail demo: data, worksheet, answers, pinboards
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    demo: bool,
+    /// Sales rows of the demo dataset [default: 2000000]
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    demo_rows: Option<usize>,
 }
 
 #[derive(Args)]
@@ -149,27 +157,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args.store.config.as_deref(), &args).map_err(anyhow::Error::msg)?;
     telemetry::init(config.log_format);
     let app = Application::build(&config).await?;
-    tracing::info!(
-        "Searchlight {} · store: {} ({}) · data dir: {}",
-        env!("CARGO_PKG_VERSION"),
-        app.services().store.backend_name(),
-        if config.database_url.is_some() {
-            "database_url"
-        } else {
-            "embedded"
-        },
-        config.data_dir.display()
-    );
-    if let Some(report) = app.model_import() {
-        tracing::info!(
-            "model dir {}: {} objects imported",
-            config
-                .model_dir
-                .as_deref()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
-            report.outcomes.len()
-        );
+    for line in app.banner(&config).await? {
+        tracing::info!("{line}");
     }
     announce_generated_password(app.services());
     app.run_until(shutdown_signal()).await

@@ -110,6 +110,8 @@ pub trait Store: Send + Sync + 'static {
         object_ids: &[String],
         changes: &[(String, Option<SharePermission>)],
     ) -> Result<()>;
+    /// How many top-level objects there are of each (type, subtype).
+    async fn object_counts(&self) -> Result<Vec<(String, Option<String>, i64)>>;
     /// Creates the tags that do not exist (by name, case-insensitive) and attaches all of
     /// them to the objects, in one transaction. Returns the tag ids.
     async fn assign_tags(

@@ -649,6 +649,25 @@ impl Store for SqlStore {
         catalog_sql::set_shares(self.begin_write().await?, object_ids, changes).await
     }
 
+    async fn object_counts(&self) -> Result<Vec<(String, Option<String>, i64)>> {
+        sqlx::query(
+            "SELECT object_type, subtype, COUNT(*) AS n FROM metadata_objects \
+             WHERE parent_id IS NULL GROUP BY object_type, subtype ORDER BY object_type, subtype",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| {
+            Ok((
+                row.try_get("object_type").map_err(db_error)?,
+                row.try_get("subtype").map_err(db_error)?,
+                row.try_get("n").map_err(db_error)?,
+            ))
+        })
+        .collect()
+    }
+
     async fn assign_tags(
         &self,
         object_ids: &[String],
