@@ -6,7 +6,9 @@ Starts the server on a free port over a fresh data dir (a small demo), then runs
 of the README block between `<!-- tour:start -->` and `<!-- tour:end -->` in one bash session
 (only the address is changed), checking that each succeeds, that searchdata and every
 visualization of pinboarddata return rows, and that the session is gone after the logout.
-Then it runs the Python tour block with the PyPI client. Prints `tour: N passed, M failed`.
+Then it runs the Python tour block with the PyPI client, and checks that every answer and
+every visualization of the demo returns rows (each answer's stored search, from its exported
+TML, through searchdata; each pinboard through pinboarddata). Prints `tour: N passed, M failed`.
 """
 
 import json
@@ -17,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -67,6 +71,58 @@ def commands(shell):
         yield label, line
 
 
+API = "/callosum/v1/tspublic/v1"
+
+
+def check_demo_content(address, check):
+    """Every demo answer and every visualization of every demo pinboard returns rows."""
+    session = requests.Session()
+    session.headers["X-Requested-By"] = "ThoughtSpot"
+    login = session.post(f"{address}{API}/session/login", data={"username": "tsadmin", "password": "searchlight"})
+    check("demo: tsadmin logs in with the documented password", login.status_code == 204, login.text)
+
+    def headers(kind):
+        response = session.get(f"{address}{API}/metadata/listobjectheaders", params={"type": kind, "batchsize": -1})
+        response.raise_for_status()
+        return response.json()
+
+    answers = headers("QUESTION_ANSWER_BOOK")
+    check("demo: at least six answers", len(answers) >= 6, [a["name"] for a in answers])
+    for answer in answers:
+        exported = session.post(
+            f"{address}{API}/metadata/tml/export",
+            data={"export_ids": json.dumps([answer["id"]]), "formattype": "JSON"},
+        )
+        ok = exported.status_code == 200
+        detail = exported.text[:300]
+        if ok:
+            tml = json.loads(exported.json()["object"][0]["edoc"])["answer"]
+            data = session.post(
+                f"{address}{API}/searchdata",
+                data={"query_string": tml["search_query"], "data_source_guid": tml["tables"][0]["fqn"]},
+            )
+            ok = data.status_code == 200 and data.json()["rowCount"] > 0
+            detail = f"{tml['search_query']}: {data.status_code} {data.text[:300]}"
+        check(f"demo: answer '{answer['name']}' returns rows", ok, detail)
+
+    pinboards = headers("PINBOARD_ANSWER_BOOK")
+    check("demo: the two pinboards", {"Sales Overview", "Store Performance"} <= {p["name"] for p in pinboards})
+    vizzes = 0
+    for pinboard in pinboards:
+        response = session.post(f"{address}{API}/pinboarddata", data={"id": pinboard["id"]})
+        ok = response.status_code == 200
+        body = response.json() if ok else {}
+        for key, viz in body.items():
+            vizzes += 1
+            check(
+                f"demo: '{pinboard['name']}' visualization '{viz.get('name', key)}' returns rows",
+                viz["rowCount"] > 0 and "error" not in viz,
+                json.dumps(viz)[:300],
+            )
+        check(f"demo: pinboarddata for '{pinboard['name']}'", ok and bool(body), response.text[:300])
+    check("demo: at least eight visualizations", vizzes >= 8, vizzes)
+
+
 def main():
     binary = sys.argv[1]
     results = []
@@ -110,6 +166,8 @@ def main():
             run = subprocess.run([sys.executable, "-c", python], capture_output=True, text=True)
             ok = run.returncode == 0 and "Total Revenue" in run.stdout
             check("tour: the PyPI client", ok, (run.stdout + run.stderr)[-800:])
+
+            check_demo_content(address, check)
         finally:
             process.terminate()
             try:

@@ -167,7 +167,7 @@ impl Document {
     /// The document as text: YAML or JSON.
     pub fn render(&self, format: TmlFormat) -> Result<String, String> {
         match format {
-            TmlFormat::Yaml => serde_yaml_ng::to_string(&self.tree).map_err(|e| e.to_string()),
+            TmlFormat::Yaml => to_yaml(&self.tree).map_err(|e| e.to_string()),
             TmlFormat::Json => serde_json::to_string_pretty(&self.tree).map_err(|e| e.to_string()),
         }
     }
@@ -531,5 +531,78 @@ mod tests {
         .unwrap();
         let ws: WorksheetTml = doc.body().unwrap();
         assert_eq!(ws.filters[0].values, vec!["2020", "2021"]);
+    }
+}
+
+/// A TML tree as YAML that YAML 1.1 readers also read back as written.
+///
+/// ThoughtSpot's tools (the PyPI `thoughtspot-tml`, through PyYAML) read YAML 1.1, where a
+/// plain `on`, `off`, `yes`, `no`, `y` or `n` is a boolean; a join's `on:` key would come back
+/// as `True`. serde_yaml_ng writes YAML 1.2 and leaves such keys plain, so they are quoted
+/// here. Lines inside block scalars (multi-line text) are left alone.
+pub fn to_yaml<T: serde::Serialize + ?Sized>(tree: &T) -> Result<String, serde_yaml_ng::Error> {
+    const YAML11_BOOLEAN_WORDS: [&str; 6] = ["on", "off", "yes", "no", "y", "n"];
+    let plain = serde_yaml_ng::to_string(tree)?;
+    let mut out = String::with_capacity(plain.len() + 16);
+    // The indentation of the key that opened the block scalar we are inside, if any.
+    let mut block_scalar_indent: Option<usize> = None;
+    for line in plain.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(opener) = block_scalar_indent {
+            if line.trim().is_empty() || indent > opener {
+                out.push_str(line);
+                continue;
+            }
+            block_scalar_indent = None;
+        }
+        // A key may follow the indentation and any number of sequence dashes.
+        let mut key_start = indent;
+        while line[key_start..].starts_with("- ") {
+            key_start += 2;
+        }
+        let rest = &line[key_start..];
+        let quoted = YAML11_BOOLEAN_WORDS.iter().find(|word| {
+            rest.strip_prefix(**word)
+                .is_some_and(|after| after.starts_with(':'))
+        });
+        match quoted {
+            Some(word) => {
+                out.push_str(&line[..key_start]);
+                out.push_str(&format!("\"{word}\""));
+                out.push_str(&rest[word.len()..]);
+            }
+            None => out.push_str(line),
+        }
+        let content = line.trim_end();
+        if content.ends_with('|')
+            || content.ends_with("|-")
+            || content.ends_with("|+")
+            || content.ends_with('>')
+            || content.ends_with(">-")
+            || content.ends_with(">+")
+        {
+            block_scalar_indent = Some(indent);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod yaml_tests {
+    use super::to_yaml;
+
+    #[test]
+    fn yaml_11_boolean_keys_are_quoted_and_read_back_as_written() {
+        let tree = serde_json::json!({
+            "table": {"joins_with": [{"name": "j", "on": "[a::x] = [b::x]", "type": "INNER"}],
+                      "description": "first line\non: not a key\nlast", "no": 1}
+        });
+        let yaml = to_yaml(&tree).unwrap();
+        assert!(yaml.contains("\"on\": '[a::x] = [b::x]'"), "{yaml}");
+        assert!(yaml.contains("\"no\": 1"), "{yaml}");
+        // Inside the multi-line description nothing changes.
+        assert!(yaml.contains("  on: not a key"), "{yaml}");
+        let back: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
+        assert_eq!(back, tree);
     }
 }

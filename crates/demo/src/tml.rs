@@ -1057,7 +1057,7 @@ pub fn documents() -> anyhow::Result<Vec<(String, String)>> {
         .map(|(name, kind, tree)| -> anyhow::Result<(String, String)> {
             Ok((
                 format!("{name}.{kind}.tml"),
-                serde_yaml_ng::to_string(&tree)?,
+                searchlight_catalog::tml::to_yaml(&tree)?,
             ))
         })
         .collect()

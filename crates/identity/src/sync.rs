@@ -39,8 +39,12 @@ pub struct SyncRequest {
 }
 
 /// What a sync changes (or would change), by principal name, each list sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "usersAdded": ["mlee"], "usersDeleted": [], "usersUpdated": [],
+    "groupsAdded": ["Finance"], "groupsDeleted": [], "groupsUpdated": []
+}))]
 pub struct SyncReport {
     pub users_added: Vec<String>,
     pub users_deleted: Vec<String>,

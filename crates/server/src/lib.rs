@@ -122,6 +122,8 @@ impl Services {
             } else {
                 vec![searchlight_identity::builtin::ALL_GROUP_ID.to_string()]
             },
+            // The server's operator imports: existing objects may change whoever owns them.
+            editor: None,
         };
         // The folders the operator names may be read, whatever the configured roots.
         let named = paths.iter().map(|p| {

@@ -59,10 +59,11 @@ pub fn describe(report: &ImportReport) -> String {
         let kind = o.kind.map(|k| k.key()).unwrap_or("?");
         let name = o.name.as_deref().unwrap_or(&o.origin);
         let id = o.id.as_deref().unwrap_or("-");
-        let verb = match (o.status, o.created) {
-            (ImportStatus::Error, _) => "failed ",
-            (_, true) => "created",
-            (_, false) => "updated",
+        let verb = match (o.status, o.created, o.unchanged) {
+            (ImportStatus::Error, _, _) => "failed ",
+            (_, true, _) => "created",
+            (_, false, true) => "unchanged",
+            (_, false, false) => "updated",
         };
         out.push_str(&format!(
             "{:<7} {verb} {kind:<10} {name} ({id})\n",

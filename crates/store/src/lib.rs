@@ -35,6 +35,9 @@ pub trait Store: Send + Sync + 'static {
     async fn principals(&self) -> Result<Vec<Principal>>;
     /// Every direct membership.
     async fn memberships(&self) -> Result<Vec<Membership>>;
+    /// A number that changes whenever a principal or a membership changes (in the same
+    /// transaction), for caches built from [`Store::principals`] and [`Store::memberships`].
+    async fn directory_version(&self) -> Result<i64>;
     /// Every privilege granted to any group.
     async fn group_privileges(&self) -> Result<Vec<GroupPrivilege>>;
     async fn principal_by_name(&self, kind: PrincipalKind, name: &str)

@@ -192,8 +192,18 @@ pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
     Ok(row.try_get::<i64, _>(column).map_err(db_error)? != 0)
 }
 
-/// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` placeholders.
-fn values_placeholders(rows: usize, columns: usize) -> String {
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` placeholders, for a statement
+/// whose only parameters these are.
+///
+/// On SQLite they are anonymous `?` (bound in the same order): sqlx looks up the name of
+/// every numbered parameter before binding it, and SQLite finds it by a linear scan, so a
+/// statement of n `$n` parameters costs O(n²). A 500-row insert of 13 columns took ~60 ms
+/// that way and takes ~2 ms with `?`.
+fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+    if backend == Backend::Sqlite {
+        let row = format!("({})", vec!["?"; columns].join(", "));
+        return vec![row.as_str(); rows].join(", ");
+    }
     let mut sql = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         if row > 0 {
@@ -220,14 +230,24 @@ pub(crate) fn list_placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Bumps [`Store::directory_version`] inside a transaction that changes the directory.
+async fn bump_directory_version(tx: &mut Transaction<'static, Any>) -> Result<()> {
+    sqlx::query("UPDATE directory_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 async fn insert_memberships(
+    backend: Backend,
     tx: &mut Transaction<'static, Any>,
     rows: &[(&str, &str)],
 ) -> Result<()> {
     for chunk in rows.chunks(INSERT_CHUNK) {
         let sql = format!(
             "INSERT INTO memberships (member_id, group_id) VALUES {} ON CONFLICT DO NOTHING",
-            values_placeholders(chunk.len(), 2)
+            values_placeholders(backend, chunk.len(), 2)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (member, group) in chunk {
@@ -295,6 +315,15 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn directory_version(&self) -> Result<i64> {
+        sqlx::query("SELECT version FROM directory_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?
+            .try_get("version")
+            .map_err(db_error)
     }
 
     async fn group_privileges(&self) -> Result<Vec<GroupPrivilege>> {
@@ -408,7 +437,7 @@ impl Store for SqlStore {
         for chunk in changes.insert.chunks(INSERT_CHUNK) {
             let sql = format!(
                 "INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES {}",
-                values_placeholders(chunk.len(), 13)
+                values_placeholders(self.backend, chunk.len(), 13)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for p in chunk {
@@ -468,9 +497,10 @@ impl Store for SqlStore {
                         .map(move |group| (member.as_str(), group.as_str()))
                 })
                 .collect();
-            insert_memberships(&mut tx, &rows).await?;
+            insert_memberships(self.backend, &mut tx, &rows).await?;
         }
 
+        bump_directory_version(&mut tx).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -480,14 +510,16 @@ impl Store for SqlStore {
         hash: &str,
         modified: EpochMillis,
     ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE principals SET password_hash = $1, modified = $2 WHERE id = $3")
             .bind(hash)
             .bind(modified)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_error)?;
-        Ok(())
+        bump_directory_version(&mut tx).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn set_group_privilege(
@@ -754,7 +786,11 @@ mod tests {
 
     #[test]
     fn placeholders_number_rows_consecutively() {
-        assert_eq!(values_placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(
+            values_placeholders(Backend::Postgres, 2, 2),
+            "($1, $2), ($3, $4)"
+        );
+        assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
         assert_eq!(list_placeholders(3, 2), "$3, $4");
     }
 

@@ -86,6 +86,9 @@ pub struct ImportRequest {
     pub importer_id: String,
     /// Principals new objects are shared with, read-only (All, unless imported as private).
     pub share_with: Vec<String>,
+    /// Who imports, when existing objects may change only with their permission (an API
+    /// caller); `None` for the server's operator (`searchlight import`, `--model-dir`).
+    pub editor: Option<searchlight_store::Viewer>,
 }
 
 /// The result of one document.
@@ -118,6 +121,8 @@ pub struct ImportOutcome {
     pub messages: Vec<String>,
     /// A new object (rather than an update of an existing one).
     pub created: bool,
+    /// An existing object the document matches exactly: nothing was written for it.
+    pub unchanged: bool,
 }
 
 /// The outcome of every document, in request order.
@@ -178,6 +183,23 @@ struct Planned {
     write: ObjectWrite,
     warnings: Vec<String>,
     created: bool,
+    /// The stored object this document updates.
+    existing: Option<ObjectRecord>,
+}
+
+impl Planned {
+    /// The document says exactly what is stored: same name, description, TML and resolved
+    /// definition (which covers the files' schemas and everything the columns and
+    /// visualizations derive from). Re-importing it writes nothing, so `modified` stays.
+    fn is_unchanged(&self) -> bool {
+        self.existing.as_ref().is_some_and(|stored| {
+            let new = &self.write.object;
+            stored.name == new.name
+                && stored.description == new.description
+                && stored.definition == new.definition
+                && stored.tml == new.tml
+        })
+    }
 }
 
 /// A reference target found in the batch or the store.
@@ -274,7 +296,9 @@ impl Batch<'_> {
             .map_err(|e| e.to_string())?;
         let mut matches = Vec::new();
         for record in candidates {
-            if let Some(found) = found_from_record(&record, kinds) {
+            if let Some(found) = found_from_record(&record, kinds)
+                && self.may_read(&record).await?
+            {
                 matches.push(found);
             }
         }
@@ -300,7 +324,24 @@ impl Batch<'_> {
             .object(id)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(record.and_then(|r| found_from_record(&r, kinds)))
+        match record {
+            Some(record) if self.may_read(&record).await? => Ok(found_from_record(&record, kinds)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether the importer may refer to a stored object: what it cannot read does not
+    /// exist for it (an operator's import reads everything).
+    async fn may_read(&self, record: &ObjectRecord) -> Result<bool, String> {
+        match &self.request.editor {
+            None => Ok(true),
+            Some(editor) => self
+                .catalog
+                .store
+                .can_read(&record.id, editor)
+                .await
+                .map_err(|e| e.to_string()),
+        }
     }
 
     /// A table's definition by GUID (batch first, then store).
@@ -370,7 +411,10 @@ impl Batch<'_> {
                         record.object_type, record.name, doc.kind
                     ))
                 }
-                Some(record) => Ok((guid.clone(), false, Some(record))),
+                Some(record) => {
+                    self.may_update(&record).await?;
+                    Ok((guid.clone(), false, Some(record)))
+                }
                 None => Ok((guid.clone(), true, None)),
             };
         }
@@ -384,9 +428,41 @@ impl Batch<'_> {
             .into_iter()
             .find(|r| r.subtype.as_deref() == doc.kind.subtype() && r.parent_id.is_none());
         Ok(match same_kind {
-            Some(record) => (record.id.clone(), false, Some(record)),
+            Some(record) => {
+                self.may_update(&record).await?;
+                (record.id.clone(), false, Some(record))
+            }
             None => (uuid::Uuid::new_v4().to_string(), true, None),
         })
+    }
+
+    /// Whether the importer may change a stored object: administrators and the owner may,
+    /// and principals it is shared with MODIFY (directly or through a group).
+    async fn may_update(&self, record: &ObjectRecord) -> Result<(), String> {
+        let Some(editor) = &self.request.editor else {
+            return Ok(());
+        };
+        if editor.sees_everything || editor.user_id == record.owner_id {
+            return Ok(());
+        }
+        let shares = self
+            .catalog
+            .store
+            .shares(&record.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let may_modify = shares.iter().any(|(principal, permission)| {
+            *permission == SharePermission::Modify && editor.principal_ids.contains(principal)
+        });
+        if may_modify {
+            Ok(())
+        } else {
+            Err(format!(
+                "the {} '{}' ({}) exists and is not shared with you with MODIFY; ask its owner \
+                 to share it with MODIFY, or import with force_create=true to make a copy",
+                record.object_type, record.name, record.id
+            ))
+        }
     }
 }
 
@@ -654,6 +730,7 @@ impl Catalog {
                 status: ImportStatus::Error,
                 messages: Vec::new(),
                 created: false,
+                unchanged: false,
             })
             .collect();
 
@@ -705,6 +782,7 @@ impl Catalog {
             outcome.id = Some(planned.id.clone());
             outcome.name = Some(planned.name.clone());
             outcome.created = planned.created;
+            outcome.unchanged = planned.is_unchanged();
             outcome.status = if planned.warnings.is_empty() {
                 ImportStatus::Ok
             } else {
@@ -734,7 +812,12 @@ impl Catalog {
                 }
                 Vec::new()
             }
-            _ => batch.planned.iter().map(|p| p.write.clone()).collect(),
+            _ => batch
+                .planned
+                .iter()
+                .filter(|p| !p.is_unchanged())
+                .map(|p| p.write.clone())
+                .collect(),
         };
         let stored = !writes.is_empty();
         if stored {
@@ -860,6 +943,7 @@ impl Catalog {
             definition,
             warnings,
             created,
+            existing,
         }
     }
 

@@ -125,6 +125,7 @@ fn request(files: &[std::path::PathBuf]) -> ImportRequest {
         owner_id: ADMIN_USER_ID.into(),
         importer_id: ADMIN_USER_ID.into(),
         share_with: vec![ALL_GROUP_ID.into()],
+        editor: None,
     }
 }
 

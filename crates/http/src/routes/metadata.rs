@@ -233,6 +233,7 @@ pub async fn tml_import(
         } else {
             vec![ALL_GROUP_ID.to_string()]
         },
+        editor: Some(caller.actor().viewer),
     };
     Ok(Json(state.catalog.import(&request).await?.into()))
 }

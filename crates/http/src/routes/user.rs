@@ -2,21 +2,23 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::no_content;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::params::Params;
-use searchlight_identity::{PrincipalInfo, SyncReport, SyncRequest};
+use searchlight_identity::{SyncReport, SyncRequest};
 
 /// `GET user/list` (admin): every user and group with its direct groups.
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-) -> Result<Json<Vec<PrincipalInfo>>, ApiError> {
-    Ok(Json(state.identity.list_principals(&caller).await?))
+) -> Result<Response, ApiError> {
+    let listed = state.identity.list_principals(&caller).await?;
+    // Serialised here, from the shared list the identity service caches.
+    Ok(Json(listed.as_slice()).into_response())
 }
 
 /// `POST user/updatepassword`: `name`, `currentpassword`, new password in `password` or

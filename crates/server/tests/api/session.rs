@@ -257,6 +257,32 @@ async fn sessions_are_shared_by_replicas(store: StoreKind) {
     let alice = second.logged_in("alice", "alice pw").await;
     assert_error(second.get(&alice, "user/list").await, 403, 10003).await;
 
+    // A password change through the first moves alice's `modified`; the second's user/list
+    // (which it caches) shows it at once.
+    let modified =
+        |list: &[serde_json::Value]| find(list, "alice", true).unwrap()["modified"].clone();
+    let before = modified(&list);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let response = first
+        .post_form(
+            &admin,
+            "user/updatepassword",
+            &[
+                ("name", "alice"),
+                ("currentpassword", ADMIN_PASSWORD),
+                ("password", "alice pw 2"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let list: Vec<serde_json::Value> = call(&second, "GET", "user/list")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(modified(&list), before);
+
     // Logging out on the second ends the session on the first.
     let response = call(&second, "POST", "session/logout").await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
