@@ -172,7 +172,13 @@ pub struct Identity {
     /// The last `user/list` built, with the directory version it was built at: listing
     /// 10,000 users reads and assembles ~25,000 rows, and directories change rarely.
     /// Shared by clones, which serve the same store.
-    directory_cache: Arc<tokio::sync::Mutex<Option<(i64, Arc<Vec<PrincipalInfo>>)>>>,
+    directory_cache: Arc<tokio::sync::Mutex<Option<CachedDirectory>>>,
+}
+
+/// A `user/list` answer and the directory version it was built at.
+struct CachedDirectory {
+    version: i64,
+    listed: Arc<Vec<PrincipalInfo>>,
 }
 
 impl Identity {
@@ -388,13 +394,16 @@ impl Identity {
         // Held while building, so that concurrent first calls build the list once.
         let mut cache = self.directory_cache.lock().await;
         let version = self.store.directory_version().await?;
-        if let Some((cached_version, listed)) = cache.as_ref()
-            && *cached_version == version
+        if let Some(cached) = cache.as_ref()
+            && cached.version == version
         {
-            return Ok(listed.clone());
+            return Ok(cached.listed.clone());
         }
         let listed = Arc::new(self.build_principal_list().await?);
-        *cache = Some((version, listed.clone()));
+        *cache = Some(CachedDirectory {
+            version,
+            listed: listed.clone(),
+        });
         Ok(listed)
     }
 

@@ -420,7 +420,7 @@ async fn modify_shares_allow_re_import(store: StoreKind) {
         "  name: Revenue by Region",
         "  name: Secret Revenue by Region",
     );
-    let entries = import_entries(&app, &dora, &[answer.clone()], &[]).await;
+    let entries = import_entries(&app, &dora, std::slice::from_ref(&answer), &[]).await;
     assert_eq!(status_of(&entries[0]), "ERROR");
     assert!(
         message_of(&entries[0]).contains("no worksheet or table named 'Dana Secret'"),
