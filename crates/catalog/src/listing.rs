@@ -8,7 +8,7 @@ use searchlight_store::{HeaderQuery, HeaderRow, HeaderSort, PrincipalKind, Viewe
 use crate::{Actor, Catalog};
 
 /// The metadata types of `listobjectheaders`, with the subtypes each accepts.
-const TYPES: &[(&str, &[&str])] = &[
+pub const TYPES: &[(&str, &[&str])] = &[
     ("QUESTION_ANSWER_BOOK", &[]),
     ("PINBOARD_ANSWER_BOOK", &[]),
     (
@@ -138,28 +138,45 @@ pub fn parse_sort(value: &str) -> Result<HeaderSort> {
 }
 
 /// A tag as a header shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TagRef {
     pub id: String,
     pub name: String,
 }
 
 /// One header of `listobjectheaders`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "id": "7d2f0c61-3b8e-4e51-a0e4-91c2d8e7f610", "name": "Retail Sales",
+    "author": "59481331-ee53-42be-a548-bd87be6ddd4a", "authorName": "tsadmin",
+    "created": 1618000000000_i64, "modified": 1619900000000_i64,
+    "modifiedBy": "59481331-ee53-42be-a548-bd87be6ddd4a",
+    "owner": "59481331-ee53-42be-a548-bd87be6ddd4a", "type": "LOGICAL_TABLE",
+    "subtype": "WORKSHEET", "isAutoCreated": false, "isAutoDelete": false, "tags": []
+}))]
 pub struct Header {
+    /// The object's GUID.
     pub id: String,
     pub name: String,
+    /// USER and USER_GROUP headers only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// Present when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The owning user's GUID.
     pub author: String,
     pub author_name: String,
+    /// Epoch milliseconds.
     pub created: i64,
+    /// Epoch milliseconds.
     pub modified: i64,
+    /// GUID of the user who changed the object last.
     pub modified_by: String,
+    /// The owning user's GUID (the same as `author`).
     pub owner: String,
+    /// The metadata type.
     #[serde(rename = "type")]
     pub object_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,17 +217,29 @@ impl From<HeaderRow> for Header {
 }
 
 /// One visualization of `listvizheaders`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({
+    "id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "name": "Revenue by Region",
+    "author": "59481331-ee53-42be-a548-bd87be6ddd4a", "created": 1619000000000_i64,
+    "modified": 1619000500000_i64, "modifiedBy": "59481331-ee53-42be-a548-bd87be6ddd4a",
+    "owner": "5c7d8e9f-0a1b-4c2d-8e3f-405162738495", "vizType": "CHART"
+}))]
 pub struct VizHeader {
+    /// The visualization's GUID (pinboarddata's `vizid`).
     pub id: String,
     pub name: String,
+    /// GUID of the containing object's owner.
     pub author: String,
+    /// Epoch milliseconds.
     pub created: i64,
+    /// Epoch milliseconds.
     pub modified: i64,
     pub modified_by: String,
     /// The containing pinboard or answer.
     pub owner: String,
+    /// `CHART`, `TABLE` or `HEADLINE`.
+    #[schema(example = "CHART")]
     pub viz_type: String,
 }
 

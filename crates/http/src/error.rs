@@ -41,11 +41,25 @@ impl IntoResponse for ApiError {
 
 /// The v1 error body. `debug` is a string holding a JSON array of messages, which clients
 /// such as cs_tools decode with `json.loads`.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "code": 10002,
+    "incident_id_guid": "0d6c2d2e-6f1a-4a55-9a3e-2f7f5c1b9e11",
+    "trace_id_guid": "7b1e0c55-2f4d-4b8e-9c3a-5d6e7f8091a2",
+    "debug": "[\"Missing required parameter 'username'\"]"
+}))]
+pub(crate) struct ErrorBody<'a> {
+    /// 10002: bad request; 10003: not logged in, wrong credentials or not allowed;
+    /// 10000: internal fault.
+    #[schema(example = 10002)]
     code: u32,
+    /// The request's incident id (also in the `x-callosum-incident-id` header).
+    #[schema(format = "uuid")]
     incident_id_guid: &'a str,
+    /// The request's trace id (also in the `x-callosum-trace-id` header).
+    #[schema(format = "uuid")]
     trace_id_guid: &'a str,
+    /// A JSON-encoded array of human-readable messages naming what was wrong.
     debug: String,
 }
 

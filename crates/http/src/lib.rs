@@ -10,13 +10,20 @@
 //! 3. a handler in [`routes`] that calls the identity, catalog or engine service and shapes
 //!    the v1 response.
 //!
+//! Each handler is registered with its OpenAPI description ([`api_router`], utoipa-axum), so
+//! the router serves exactly what [`openapi::document`] describes. Beside the API, [`portal`]
+//! serves the pages a person opens: `/login`, the API explorer at `/external/swagger` and the
+//! embedding example at `/examples/embed/`.
+//!
 //! [`run`] serves the router on a listener until a shutdown signal, then drains in-flight
 //! requests.
 
 pub mod auth;
 pub mod context;
 pub mod error;
+pub mod openapi;
 pub mod params;
+pub mod portal;
 mod pyliteral;
 pub mod routes;
 
@@ -26,11 +33,13 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::util::MapRequestLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::context::API_PREFIX;
 use crate::error::ApiError;
@@ -46,6 +55,9 @@ pub struct HttpSettings {
     pub remember_me: Duration,
     /// Relative paths in TML imported over the API start here.
     pub data_dir: PathBuf,
+    /// The built embedding example (`examples/embed/dist`), served at `/examples/embed/`
+    /// when the folder exists.
+    pub embed_example_dir: Option<PathBuf>,
 }
 
 /// Shared state of every handler. Cheap to clone.
@@ -77,37 +89,39 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The v1 API routes, relative to [`API_PREFIX`].
-fn api_routes() -> Router<AppState> {
+/// The v1 API under [`API_PREFIX`]: the one table of its routes. Each handler is registered
+/// together with its `#[utoipa::path]` description (method and path included), so the
+/// router serves exactly the operations the OpenAPI document lists.
+pub fn api_router() -> OpenApiRouter<AppState> {
     use routes::{data, group, metadata, session, user};
-    Router::new()
-        .route("/session/login", post(session::login))
-        .route("/session/logout", post(session::logout))
-        .route("/user/list", get(user::list))
-        .route("/user/updatepassword", post(user::update_password))
-        .route("/user/transfer/ownership", post(user::transfer_ownership))
+    let api = OpenApiRouter::new()
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(user::list))
+        .routes(routes!(user::update_password))
+        .routes(routes!(user::transfer_ownership))
         // The seed's heading names this path; it is the same operation.
-        .route("/user/ownership", post(user::transfer_ownership))
-        .route("/user/sync", post(user::sync))
-        .route("/group/addprivilege", post(group::add_privilege))
-        .route("/group/removeprivilege", post(group::remove_privilege))
-        .route(
-            "/metadata/listobjectheaders",
-            get(metadata::list_object_headers),
-        )
-        .route("/metadata/listvizheaders", get(metadata::list_viz_headers))
-        .route("/metadata/tml/import", post(metadata::tml_import))
-        .route("/metadata/tml/export", post(metadata::tml_export))
-        .route("/metadata/assigntag", post(metadata::assign_tag))
-        .route("/security/share", post(metadata::share))
-        .route("/searchdata", post(data::search_data))
-        .route("/pinboarddata", post(data::pinboard_data))
+        .routes(routes!(user::transfer_ownership_alias))
+        .routes(routes!(user::sync))
+        .routes(routes!(group::add_privilege))
+        .routes(routes!(group::remove_privilege))
+        .routes(routes!(metadata::list_object_headers))
+        .routes(routes!(metadata::list_viz_headers))
+        .routes(routes!(metadata::tml_import))
+        .routes(routes!(metadata::tml_export))
+        .routes(routes!(metadata::assign_tag))
+        .routes(routes!(metadata::share))
+        .routes(routes!(data::search_data))
+        .routes(routes!(data::pinboard_data));
+    OpenApiRouter::with_openapi(openapi::base()).nest(API_PREFIX, api)
 }
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
+    let (api, _) = api_router().split_for_parts();
     Router::new()
-        .nest(API_PREFIX, api_routes())
+        .merge(api)
+        .merge(portal::routes())
         .route("/healthz", get(healthz))
         .fallback(unknown_endpoint)
         .method_not_allowed_fallback(method_not_allowed)

@@ -55,6 +55,9 @@ pub struct Config {
     pub demo: bool,
     /// Sales rows of the demo dataset.
     pub demo_rows: usize,
+    /// The built embedding example served at `/examples/embed/`; default:
+    /// `examples/embed/dist` in the working directory, else in the source tree.
+    pub embed_example_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -75,6 +78,7 @@ impl Default for Config {
             time_zone: "UTC".into(),
             demo: false,
             demo_rows: searchlight_demo::DEFAULT_ROWS,
+            embed_example_dir: None,
         }
     }
 }
@@ -96,6 +100,7 @@ const ENV_KEYS: &[&str] = &[
     "time_zone",
     "demo",
     "demo_rows",
+    "embed_example_dir",
 ];
 
 impl Config {
@@ -179,6 +184,25 @@ impl Config {
         self.admin_password
             .as_deref()
             .or(self.demo.then_some(crate::demo::DEMO_ADMIN_PASSWORD))
+    }
+
+    /// The folder of the built embedding example: the configured one, else
+    /// `examples/embed/dist` under the working directory when it is there, else the one in
+    /// this source tree (for `cargo run`). Served only while it holds an `index.html`.
+    pub fn embed_example_dir(&self) -> Option<PathBuf> {
+        const BUILT: &str = "examples/embed/dist";
+        if let Some(dir) = &self.embed_example_dir {
+            return Some(dir.clone());
+        }
+        let here = PathBuf::from(BUILT);
+        if here.join("index.html").is_file() {
+            return std::path::absolute(&here).ok().or(Some(here));
+        }
+        Some(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(BUILT),
+        )
     }
 
     /// The store URL: the configured one or the SQLite file in the data dir.

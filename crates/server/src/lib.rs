@@ -196,6 +196,7 @@ impl Application {
             settings: HttpSettings {
                 remember_me: Duration::from_secs(config.remember_me_secs),
                 data_dir: config.data_dir.clone(),
+                embed_example_dir: config.embed_example_dir(),
             },
         };
         Ok(Self {

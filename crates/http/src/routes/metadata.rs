@@ -11,6 +11,8 @@ use super::no_content;
 use crate::AppState;
 use crate::auth::{CallerExt, CurrentUser};
 use crate::error::ApiError;
+use crate::error::ErrorBody;
+use crate::openapi::{Category, SortKey, examples};
 use crate::params::Params;
 use crate::pyliteral;
 use searchlight_catalog::export::Exported;
@@ -24,7 +26,69 @@ use searchlight_errors::{Error, Result};
 use searchlight_identity::Privilege;
 use searchlight_identity::builtin::ALL_GROUP_ID;
 
+/// The parameters of `metadata/listobjectheaders`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListObjectHeadersQuery {
+    /// The metadata type.
+    #[param(schema_with = crate::openapi::object_type_schema)]
+    pub r#type: String,
+    /// Subtypes of the type (a list). LOGICAL_TABLE: ONE_TO_ONE_LOGICAL, WORKSHEET,
+    /// USER_DEFINED, AGGR_WORKSHEET, PRIVATE_WORKSHEET, SQL_VIEW; LOGICAL_COLUMN: FORMULA,
+    /// CALENDAR_TYPE, CALENDAR_TABLE.
+    #[param(schema_with = crate::openapi::list_schema, example = "[\"WORKSHEET\"]")]
+    pub subtypes: Option<String>,
+    /// Which objects: ALL (default) or MY (owned by the caller).
+    #[param(inline)]
+    pub category: Option<Category>,
+    /// The sort key; DEFAULT sorts by name.
+    #[param(inline)]
+    pub sort: Option<SortKey>,
+    /// Ascending (default) or descending.
+    #[param(default = true)]
+    pub sortascending: Option<bool>,
+    /// The first item to answer (0-based); -1 = 0.
+    #[param(default = -1, minimum = -1)]
+    pub offset: Option<i64>,
+    /// How many items; -1 = all.
+    #[param(default = -1, minimum = -1)]
+    pub batchsize: Option<i64>,
+    /// Only objects carrying these tags (a list of tag names).
+    #[param(schema_with = crate::openapi::list_schema)]
+    pub tagname: Option<String>,
+    /// Name pattern, case-insensitive, `%` is the wildcard; also matches the author's name.
+    #[param(example = "%sales%")]
+    pub pattern: Option<String>,
+    /// Leave out these ids (a list).
+    #[param(schema_with = crate::openapi::list_schema)]
+    pub skipids: Option<String>,
+    /// Only these ids (a list).
+    #[param(schema_with = crate::openapi::list_schema)]
+    pub fetchids: Option<String>,
+    /// Only auto-created objects (`true`) or only the others (`false`).
+    pub auto_created: Option<bool>,
+}
+
 /// `GET metadata/listobjectheaders`: every parameter of the v1 API.
+#[utoipa::path(
+    get,
+    path = "/metadata/listobjectheaders",
+    tag = "metadata",
+    summary = "List object headers",
+    description = "The headers of the objects of a type the caller may see: administrators see \
+        everything, others what they own and what is shared with them or their groups.",
+    params(ListObjectHeadersQuery),
+    responses(
+        (status = 200, description = "One page of headers.", body = Vec<Header>,
+            example = examples::headers),
+        (status = 400, description = "Missing or unknown type or subtype, or a bad parameter value.",
+            body = ErrorBody<'static>, example = examples::invalid_metadata_type),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn list_object_headers(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -71,7 +135,35 @@ fn non_negative(params: &Params, name: &str) -> Result<Option<usize>> {
     }
 }
 
+/// The parameters of `metadata/listvizheaders`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListVizHeadersQuery {
+    /// The GUID of a pinboard or a saved answer.
+    #[param(example = "5c7d8e9f-0a1b-4c2d-8e3f-405162738495")]
+    pub id: String,
+}
+
 /// `GET metadata/listvizheaders?id=`: the visualizations of a pinboard or answer.
+#[utoipa::path(
+    get,
+    path = "/metadata/listvizheaders",
+    tag = "metadata",
+    summary = "List the visualizations of a pinboard or answer",
+    description = "One entry per visualization, with its `vizType`: CHART, TABLE or HEADLINE. \
+        The ids are pinboarddata's `vizid`.",
+    params(ListVizHeadersQuery),
+    responses(
+        (status = 200, description = "The visualizations, in order.", body = Vec<VizHeader>,
+            example = examples::viz_headers),
+        (status = 400, description = "`id` is missing, unknown, or not visible to the caller.",
+            body = ErrorBody<'static>, example = examples::unknown_object),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn list_viz_headers(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -125,8 +217,11 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
+/// The outcome of one document.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ImportStatusBody {
+    /// `OK`, `WARNING` or `ERROR`.
+    #[schema(example = "OK")]
     status_code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error_code: Option<u32>,
@@ -134,7 +229,8 @@ struct ImportStatusBody {
     error_message: Option<String>,
 }
 
-#[derive(Serialize)]
+/// The object a document created or updated.
+#[derive(Serialize, utoipa::ToSchema)]
 struct ImportHeaderBody {
     id_guid: String,
     name: String,
@@ -143,20 +239,20 @@ struct ImportHeaderBody {
     metadata_type: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ImportResponseBody {
     status: ImportStatusBody,
     #[serde(skip_serializing_if = "Option::is_none")]
     header: Option<ImportHeaderBody>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ImportEntry {
     response: ImportResponseBody,
 }
 
 /// The v1 shape of an import's outcome, one entry per document in request order.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportResponse {
     object: Vec<ImportEntry>,
 }
@@ -192,9 +288,50 @@ impl From<ImportReport> for ImportResponse {
     }
 }
 
+/// The form of `metadata/tml/import`.
+#[derive(utoipa::ToSchema)]
+pub struct TmlImportForm {
+    /// The TML documents: a JSON array of YAML or JSON strings (Python's `str()` of a list
+    /// works too).
+    #[schema(example = "[\"tag:\\n  name: Finance\\n\"]")]
+    pub import_objects: String,
+    #[schema(required = false, schema_with = crate::openapi::import_policy_schema)]
+    pub import_policy: String,
+    /// Create new objects even for documents carrying the GUID of an existing one.
+    #[schema(required = false, default = false)]
+    pub force_create: bool,
+    /// Do not share the new objects with the All group.
+    #[schema(required = false, default = false)]
+    pub private: bool,
+}
+
 /// `POST metadata/tml/import` (ADMINISTRATION or DATAMANAGEMENT): `import_objects`,
 /// `import_policy` (ALL_OR_NONE), `force_create`, `private`. 200 with each document's
 /// outcome; the caller owns what it creates.
+#[utoipa::path(
+    post,
+    path = "/metadata/tml/import",
+    tag = "metadata",
+    summary = "Import TML",
+    description = "Creates or updates connections, tables, worksheets, answers and pinboards \
+        from TML. Needs ADMINISTRATION or DATAMANAGEMENT. The caller owns what it creates.",
+    request_body(content(
+        (TmlImportForm = "application/x-www-form-urlencoded"),
+        (TmlImportForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "Each document's outcome, in request order.",
+            body = ImportResponse, example = examples::tml_import),
+        (status = 400, description = "`import_objects` is missing or not a list of documents.",
+            body = ErrorBody<'static>, example = examples::import_unreadable),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 403, description = "The caller holds neither ADMINISTRATION nor DATAMANAGEMENT.",
+            body = ErrorBody<'static>, example = examples::not_admin),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn tml_import(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -238,7 +375,7 @@ pub async fn tml_import(
     Ok(Json(state.catalog.import(&request).await?.into()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ExportInfo {
     id: String,
     name: String,
@@ -247,14 +384,15 @@ struct ExportInfo {
     status: ImportStatusBody,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ExportEntry {
+    /// The TML document.
     info: ExportInfo,
     edoc: String,
 }
 
 /// The v1 shape of an export.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ExportResponse {
     object: Vec<ExportEntry>,
 }
@@ -282,7 +420,38 @@ impl From<Vec<Exported>> for ExportResponse {
     }
 }
 
+/// The form of `metadata/tml/export`.
+#[derive(utoipa::ToSchema)]
+pub struct TmlExportForm {
+    /// The objects to export (a list of GUIDs).
+    #[schema(schema_with = crate::openapi::list_schema)]
+    pub export_ids: String,
+    #[schema(required = false, schema_with = crate::openapi::tml_format_schema)]
+    pub formattype: String,
+}
+
 /// `POST metadata/tml/export`: `export_ids`, `formattype` (YAML or JSON).
+#[utoipa::path(
+    post,
+    path = "/metadata/tml/export",
+    tag = "metadata",
+    summary = "Export TML",
+    description = "The TML of objects the caller may see.",
+    request_body(content(
+        (TmlExportForm = "application/x-www-form-urlencoded"),
+        (TmlExportForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "One document per object.", body = ExportResponse,
+            example = examples::tml_export),
+        (status = 400, description = "`export_ids` is missing, or an object is unknown or not visible.",
+            body = ErrorBody<'static>, example = examples::missing_export_ids),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn tml_export(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -311,7 +480,45 @@ pub async fn tml_export(
     ))
 }
 
+/// The form of `security/share`.
+#[derive(utoipa::ToSchema)]
+pub struct ShareForm {
+    #[schema(schema_with = crate::openapi::share_type_schema)]
+    pub r#type: String,
+    /// The objects (a list of GUIDs).
+    #[schema(schema_with = crate::openapi::list_schema)]
+    pub id: String,
+    /// `{"permissions": {"<principal id>": {"shareMode": "READ_ONLY"}}}`; share modes
+    /// READ_ONLY, MODIFY, NO_ACCESS (removes access).
+    #[schema(
+        example = "{\"permissions\": {\"b25ee394-9d13-49e3-9385-cd97f5b253b4\": {\"shareMode\": \"READ_ONLY\"}}}"
+    )]
+    pub permission: String,
+}
+
 /// `POST security/share`: `type`, `id` (list), `permission` (JSON). 204.
+#[utoipa::path(
+    post,
+    path = "/security/share",
+    tag = "metadata",
+    summary = "Share objects",
+    description = "Changes who may see objects. Only an object's owner or an administrator may.",
+    request_body(content(
+        (ShareForm = "application/x-www-form-urlencoded"),
+        (ShareForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 204, description = "Shared."),
+        (status = 400, description = "A parameter is missing or invalid, or an object or principal is unknown.",
+            body = ErrorBody<'static>, example = examples::invalid_share),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 403, description = "The caller neither owns the object nor is an administrator.",
+            body = ErrorBody<'static>, example = examples::not_admin),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn share(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -329,8 +536,43 @@ pub async fn share(
     Ok(no_content())
 }
 
+/// The form of `metadata/assigntag`.
+#[derive(utoipa::ToSchema)]
+pub struct AssignTagForm {
+    /// The objects (a list of GUIDs).
+    #[schema(schema_with = crate::openapi::list_schema)]
+    pub id: String,
+    /// The objects' type (informational).
+    #[schema(required = false)]
+    pub r#type: String,
+    /// The tags (a list of names); tags that do not exist are created.
+    #[schema(schema_with = crate::openapi::list_schema)]
+    pub tagname: String,
+}
+
 /// `POST metadata/assigntag`: `id` (list), `type`, `tagname` (list; new tags are created).
 /// 204.
+#[utoipa::path(
+    post,
+    path = "/metadata/assigntag",
+    tag = "metadata",
+    summary = "Tag objects",
+    request_body(content(
+        (AssignTagForm = "application/x-www-form-urlencoded"),
+        (AssignTagForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 204, description = "Tagged."),
+        (status = 400, description = "A parameter is missing, or an object is unknown or not visible.",
+            body = ErrorBody<'static>, example = examples::missing_id),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 403, description = "The caller may not change the object.",
+            body = ErrorBody<'static>, example = examples::not_admin),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
 pub async fn assign_tag(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,

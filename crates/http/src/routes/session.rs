@@ -9,10 +9,50 @@ use axum::response::{IntoResponse, Response};
 use crate::AppState;
 use crate::auth::{CurrentUser, cleared_session_cookie, session_cookie};
 use crate::error::ApiError;
+use crate::error::ErrorBody;
+use crate::openapi::examples;
 use crate::params::Params;
+
+/// The `session/login` form.
+#[derive(utoipa::ToSchema)]
+pub struct LoginForm {
+    /// The user's name.
+    #[schema(example = "tsadmin")]
+    pub username: String,
+    /// The user's password.
+    #[schema(format = Password, example = "searchlight")]
+    pub password: String,
+    /// `true`: the cookie lasts 7 days; otherwise it ends with the browser session. Idle
+    /// sessions end after 3 hours.
+    #[schema(required = false, default = false)]
+    pub rememberme: bool,
+}
 
 /// `POST session/login`: form `username`, `password`, `rememberme`. 204 and the session
 /// cookie; 401 for wrong credentials.
+#[utoipa::path(
+    post,
+    path = "/session/login",
+    tag = "session",
+    summary = "Log in",
+    description = "Opens a session. The answer sets the `JSESSIONID` cookie \
+        (`Path=/; HttpOnly; SameSite=Lax`, plus `Secure` behind TLS), which later calls send back.",
+    request_body(content(
+        (LoginForm = "application/x-www-form-urlencoded"),
+        (LoginForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 204, description = "Logged in.",
+            headers(("Set-Cookie" = String, description = "`JSESSIONID=<uuid>; Path=/; HttpOnly; SameSite=Lax`"))),
+        (status = 400, description = "`username` or `password` is missing.",
+            body = ErrorBody<'static>, example = examples::missing_username),
+        (status = 401, description = "Wrong username or password.",
+            body = ErrorBody<'static>, example = examples::wrong_credentials),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+    security(()),
+)]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -31,6 +71,19 @@ pub async fn login(
 }
 
 /// `POST session/logout`: ends the caller's session. 204; 401 without a session.
+#[utoipa::path(
+    post,
+    path = "/session/logout",
+    tag = "session",
+    summary = "Log out",
+    description = "Ends the caller's session on every server sharing the store and clears the cookie.",
+    responses(
+        (status = 204, description = "Logged out.",
+            headers(("Set-Cookie" = String, description = "`JSESSIONID=; Max-Age=0`: removes the cookie"))),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,

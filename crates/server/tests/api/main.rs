@@ -10,6 +10,7 @@ mod cli;
 mod fixture_model;
 mod groups;
 mod listing;
+mod openapi;
 mod requests;
 mod searchdata;
 mod session;
