@@ -21,6 +21,7 @@
 
 pub mod answers;
 mod cell;
+mod coop;
 mod files;
 mod joins;
 mod tables;
@@ -35,7 +36,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::session_state::SessionState;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use searchlight_catalog::source::SearchSource;
@@ -144,7 +145,13 @@ impl Engine {
         let session_config = SessionConfig::new()
             .with_target_partitions(partitions.max(1))
             .with_information_schema(false);
-        let session = SessionContext::new_with_config_rt(session_config, runtime);
+        let state = SessionStateBuilder::new()
+            .with_config(session_config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(coop::CooperativeJoins))
+            .build();
+        let session = SessionContext::new_with_state(state);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -11,6 +11,7 @@ mod fixture_model;
 mod groups;
 mod listing;
 mod openapi;
+mod pinboarddata;
 mod requests;
 mod searchdata;
 mod session;
