@@ -14,19 +14,19 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use reqwest::Client;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::server::{ADMIN, ADMIN_PASSWORD, FreshStore, RunningServer, StoreKind};
+use crate::report::{duration_text, ms, quantile, server_ms, thousands};
+use crate::server::{ADMIN, ADMIN_PASSWORD, API, FreshStore, RunningServer, StoreKind, login};
 use searchlight_identity::sync::{self, SyncRequest};
 use searchlight_identity::{Caller, Identity, Privilege, SessionPolicy};
 use searchlight_store::{SqlStore, Store};
 
-const API: &str = "/callosum/v1/tspublic/v1";
 /// The password the sync gives every new user (one Argon2 hash for the whole directory).
 const SYNC_PASSWORD: &str = "bench user pw";
 /// Principals every fresh server has.
@@ -179,32 +179,6 @@ pub fn directory(options: &Options) -> Directory {
     }
 }
 
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn server_ms(response: &reqwest::Response) -> Option<f64> {
-    response
-        .headers()
-        .get("x-callosum-request-time-us")?
-        .to_str()
-        .ok()?
-        .parse::<f64>()
-        .ok()
-        .map(|us| us / 1000.0)
-}
-
-/// The `q`-quantile of `values` (nearest rank).
-pub fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 struct Api {
     client: Client,
     base: String,
@@ -212,23 +186,8 @@ struct Api {
 
 impl Api {
     async fn login(base: &str) -> anyhow::Result<Self> {
-        let client = Client::builder()
-            .cookie_store(true)
-            .timeout(Duration::from_secs(600))
-            .build()?;
-        let response = client
-            .post(format!("{base}{API}/session/login"))
-            .header("X-Requested-By", "ThoughtSpot")
-            .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
-            .send()
-            .await?;
-        ensure!(
-            response.status().as_u16() == 204,
-            "login: {}",
-            response.status()
-        );
         Ok(Self {
-            client,
+            client: login(base).await?,
             base: base.to_string(),
         })
     }
@@ -631,44 +590,9 @@ pub fn markdown(report: &Report) -> String {
     out
 }
 
-/// 10000 → "10,000".
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn duration_text(ms: f64) -> String {
-    if ms.is_nan() {
-        "–".into()
-    } else if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 10.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.1} ms")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_use_the_nearest_rank() {
-        let values: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(quantile(&values, 0.5), 10.0);
-        assert_eq!(quantile(&values, 0.95), 19.0);
-        assert_eq!(quantile(&[3.0], 0.95), 3.0);
-        assert_eq!(thousands(11_005), "11,005");
-        assert_eq!(thousands(999), "999");
-    }
 
     #[test]
     fn the_default_directory_has_the_issue_shape() {

@@ -2,8 +2,11 @@
 //! HTTP. Not tests: CI does not run them. `bench/run <name>` builds them in release mode,
 //! runs one and records its results in BENCHMARKS.md.
 
+mod catalog;
 mod identity;
+mod report;
 mod server;
+mod tpch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +33,64 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// metadata/listobjectheaders paging through a catalog of 100,000 objects, on SQLite
+    /// and PostgreSQL.
+    Catalog {
+        #[command(flatten)]
+        options: catalog::Options,
+        /// Write the results as a Markdown fragment (for BENCHMARKS.md) to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// Write every measurement as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// TPC-H: searchdata over HTTP against the same queries as hand-written SQL in DataFusion
+    /// and in DuckDB, tables in memory; and pinboarddata against its visualizations.
+    Tpch {
+        #[command(flatten)]
+        options: tpch::Options,
+        /// Write the results as a Markdown fragment (for BENCHMARKS.md) to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// Write every measurement as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// (Used by `tpch`.) Generates the TPC-H data of one scale factor into a folder.
+    #[command(hide = true)]
+    TpchGenerate {
+        #[arg(long)]
+        scale: f64,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// (Used by `tpch`.) The DataFusion baseline: tables of a folder in memory, answering
+    /// SQL read from standard input.
+    #[command(hide = true)]
+    TpchDatafusion {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_delimiter = ',')]
+        tables: Vec<String>,
+    },
+}
+
+/// Prints a report's Markdown and writes it, and the report as JSON, where asked.
+fn emit(
+    table: &str,
+    report: &impl serde::Serialize,
+    markdown: Option<PathBuf>,
+    json: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    println!("{table}");
+    if let Some(path) = markdown {
+        std::fs::write(&path, table)?;
+    }
+    if let Some(path) = json {
+        std::fs::write(&path, serde_json::to_string_pretty(report)?)?;
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -40,16 +101,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => {
             let report = identity::run(&options).await?;
-            let table = identity::markdown(&report);
-            println!("{table}");
-            if let Some(path) = markdown {
-                std::fs::write(&path, &table)?;
-            }
-            if let Some(path) = json {
-                std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
-            }
-            Ok(())
+            emit(&identity::markdown(&report), &report, markdown, json)
         }
+        Command::Catalog {
+            options,
+            markdown,
+            json,
+        } => {
+            let report = catalog::run(&options).await?;
+            emit(&catalog::markdown(&report), &report, markdown, json)
+        }
+        Command::Tpch {
+            options,
+            markdown,
+            json,
+        } => {
+            let report = tpch::run(&options).await?;
+            emit(&tpch::markdown(&report), &report, markdown, json)
+        }
+        Command::TpchGenerate { scale, dir } => tpch::generate(scale, &dir),
+        Command::TpchDatafusion { data, tables } => tpch::serve_datafusion(&data, &tables).await,
     }
 }
 

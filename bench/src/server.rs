@@ -1,17 +1,22 @@
 //! A real Searchlight started in-process on 127.0.0.1:0, over a fresh store, the way the API
 //! tests start theirs (crates/server/tests/api/helpers.rs): SQLite in a temp dir, or a fresh
-//! PostgreSQL schema that is dropped afterwards.
+//! PostgreSQL schema that is dropped afterwards; and an HTTP client logged in to it as the
+//! administrator.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, ensure};
+use reqwest::Client;
 use tokio::sync::oneshot;
 
 use searchlight::{Application, Config};
 
 pub const ADMIN: &str = "tsadmin";
 pub const ADMIN_PASSWORD: &str = "bench admin pw";
+/// Where the v1 API lives.
+pub const API: &str = "/callosum/v1/tspublic/v1";
 
 /// The metadata store a run uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -90,15 +95,26 @@ pub struct RunningServer {
 
 impl RunningServer {
     pub async fn start(kind: StoreKind, postgres_url: &str) -> anyhow::Result<Self> {
+        Self::start_with(kind, postgres_url, |_| {}).await
+    }
+
+    /// [`RunningServer::start`], with `configure` adjusting the configuration first (e.g. the
+    /// folders LOCAL_FILES connections may read).
+    pub async fn start_with(
+        kind: StoreKind,
+        postgres_url: &str,
+        configure: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
         let store = FreshStore::create(kind, postgres_url).await?;
         let data_dir: PathBuf = store.dir.path().join("data");
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".into(),
             data_dir,
             database_url: Some(store.url.clone()),
             admin_password: Some(ADMIN_PASSWORD.into()),
             ..Config::default()
         };
+        configure(&mut config);
         let app = Application::build(&config)
             .await
             .context("starting the server")?;
@@ -115,10 +131,36 @@ impl RunningServer {
         })
     }
 
+    /// The URL of the store the server runs on (for writing straight into it).
+    pub fn store_url(&self) -> &str {
+        &self.store.url
+    }
+
     /// Stops serving, waits for the server to close its store, then removes the store.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         self.task.await.context("the server task panicked")??;
         self.store.remove().await
     }
+}
+
+/// An HTTP client logged in to the server at `base` as the administrator (the session cookie
+/// is kept in the client).
+pub async fn login(base: &str) -> anyhow::Result<Client> {
+    let client = Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    let response = client
+        .post(format!("{base}{API}/session/login"))
+        .header("X-Requested-By", "ThoughtSpot")
+        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await?;
+    ensure!(
+        response.status().as_u16() == 204,
+        "login: {}",
+        response.status()
+    );
+    Ok(client)
 }

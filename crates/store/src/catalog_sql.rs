@@ -1,6 +1,8 @@
 //! The catalog's statements: metadata objects, visualizations, shares, tags and header
 //! listings. [`crate::SqlStore`] delegates its catalog methods here.
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
@@ -164,9 +166,13 @@ pub(crate) async fn objects_named(
         .collect()
 }
 
+/// Ids bound per `IN (…)` list: far below SQLite's 32,766 bound variables, however long
+/// the list a caller asks about (a page of `listobjectheaders` may hold every object).
+const IDS_PER_STATEMENT: usize = 500;
+
 pub(crate) async fn objects_by_ids(pool: &AnyPool, ids: &[String]) -> Result<Vec<ObjectRecord>> {
     let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let mut statement = Statement::default();
         statement
             .push(&format!(
@@ -356,15 +362,22 @@ pub(crate) async fn can_read(pool: &AnyPool, object_id: &str, viewer: &Viewer) -
     Ok(!statement.fetch_all(pool).await?.is_empty())
 }
 
-fn order_clause(sort: HeaderSort, ascending: bool, name: &str, author: &str) -> String {
+/// ` ORDER BY key, id` for a header sort; `prefix` qualifies the columns (`"o."` or `""`).
+fn order_clause(
+    sort: HeaderSort,
+    ascending: bool,
+    prefix: &str,
+    name: &str,
+    author: &str,
+) -> String {
     let direction = if ascending { "ASC" } else { "DESC" };
     let key = match sort {
-        HeaderSort::Name | HeaderSort::DisplayName => name.to_string(),
+        HeaderSort::Name | HeaderSort::DisplayName => format!("{prefix}{name}"),
         HeaderSort::Author => author.to_string(),
-        HeaderSort::Created => "created".to_string(),
-        HeaderSort::Modified => "modified".to_string(),
+        HeaderSort::Created => format!("{prefix}created"),
+        HeaderSort::Modified => format!("{prefix}modified"),
     };
-    format!(" ORDER BY {key} {direction}, id {direction}")
+    format!(" ORDER BY {key} {direction}, {prefix}id {direction}")
 }
 
 fn push_page(statement: &mut Statement, offset: usize, limit: Option<usize>) {
@@ -395,19 +408,29 @@ fn push_id_filters(statement: &mut Statement, column: &str, query: &HeaderQuery)
     }
 }
 
+/// The owner's lower-cased name: the author sort key and what `pattern` also matches.
+const OWNER_KEY: &str = "LOWER(COALESCE(u.name, ''))";
+
 pub(crate) async fn list_headers(pool: &AnyPool, query: &HeaderQuery) -> Result<Vec<HeaderRow>> {
+    // Two steps in one statement: the page's ids first, filtered, sorted and cut by the
+    // (object_type, key, id) indexes without reading the rows an OFFSET skips; then the
+    // headers of those ids only. The owner is joined in the first step only when the sort
+    // or the pattern needs the owner's name.
+    let needs_owner = query.sort == HeaderSort::Author || query.pattern.is_some();
     let mut statement = Statement::default();
+    statement.push(
+        "SELECT o.id AS id, o.object_type AS object_type, o.subtype AS subtype, \
+         o.name AS name, o.description AS description, \
+         o.owner_id AS owner_id, COALESCE(u.name, '') AS owner_name, o.created AS created, \
+         o.modified AS modified, o.modified_by AS modified_by, \
+         o.is_auto_created AS is_auto_created \
+         FROM (SELECT o.id AS page_id FROM metadata_objects o ",
+    );
+    if needs_owner {
+        statement.push("LEFT JOIN principals u ON u.id = o.owner_id ");
+    }
     statement
-        .push(
-            "SELECT * FROM (SELECT o.id AS id, o.object_type AS object_type, o.subtype AS subtype, \
-             o.name AS name, o.name_key AS name_key, o.description AS description, \
-             o.owner_id AS owner_id, COALESCE(u.name, '') AS owner_name, \
-             LOWER(COALESCE(u.name, '')) AS owner_key, o.created AS created, \
-             o.modified AS modified, o.modified_by AS modified_by, \
-             o.is_auto_created AS is_auto_created \
-             FROM metadata_objects o LEFT JOIN principals u ON u.id = o.owner_id \
-             WHERE o.object_type = ",
-        )
+        .push("WHERE o.object_type = ")
         .bind_text(query.object_type.clone());
     if !query.subtypes.is_empty() {
         statement
@@ -427,15 +450,17 @@ pub(crate) async fn list_headers(pool: &AnyPool, query: &HeaderQuery) -> Result<
             .push(" AND (o.name_key LIKE ")
             .bind_text(pattern.clone());
         statement
-            .push(" ESCAPE '\\' OR LOWER(COALESCE(u.name, '')) LIKE ")
+            .push(&format!(" ESCAPE '\\' OR {OWNER_KEY} LIKE "))
             .bind_text(pattern);
         statement.push(" ESCAPE '\\')");
     }
     if !query.tag_names.is_empty() {
         let names: Vec<String> = query.tag_names.iter().map(|t| t.to_lowercase()).collect();
+        // From the tags to their objects (a tag holds few of a catalog's objects).
         statement.push(
-            " AND EXISTS (SELECT 1 FROM object_tags t JOIN metadata_objects g ON g.id = t.tag_id \
-             WHERE t.object_id = o.id AND g.name_key IN (",
+            " AND o.id IN (SELECT t.object_id FROM object_tags t \
+             JOIN metadata_objects g ON g.id = t.tag_id \
+             WHERE g.object_type = 'TAG' AND g.name_key IN (",
         );
         statement.bind_list(&names).push("))");
     }
@@ -445,14 +470,14 @@ pub(crate) async fn list_headers(pool: &AnyPool, query: &HeaderQuery) -> Result<
             .push(" AND o.is_auto_created = ")
             .bind_int(auto as i64);
     }
-    statement.push(") listed");
-    statement.push(&order_clause(
-        query.sort,
-        query.ascending,
-        "name_key",
-        "owner_key",
-    ));
+    let order = order_clause(query.sort, query.ascending, "o.", "name_key", OWNER_KEY);
+    statement.push(&order);
     push_page(&mut statement, query.offset, query.limit);
+    statement.push(
+        ") page JOIN metadata_objects o ON o.id = page.page_id \
+         LEFT JOIN principals u ON u.id = o.owner_id",
+    );
+    statement.push(&order);
 
     let rows = statement.fetch_all(pool).await?;
     let mut headers = Vec::with_capacity(rows.len());
@@ -477,28 +502,33 @@ pub(crate) async fn list_headers(pool: &AnyPool, query: &HeaderQuery) -> Result<
     Ok(headers)
 }
 
-/// Fills in each header's tags with one query for the whole page.
+/// Fills in each header's tags, with one query per [`IDS_PER_STATEMENT`] headers.
 async fn attach_tags(pool: &AnyPool, headers: &mut [HeaderRow]) -> Result<()> {
-    if headers.is_empty() {
-        return Ok(());
-    }
+    let positions: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(position, header)| (header.id.clone(), position))
+        .collect();
     let ids: Vec<String> = headers.iter().map(|h| h.id.clone()).collect();
-    let mut statement = Statement::default();
-    statement
-        .push(
-            "SELECT t.object_id AS object_id, g.id AS tag_id, g.name AS tag_name \
-             FROM object_tags t JOIN metadata_objects g ON g.id = t.tag_id WHERE t.object_id IN (",
-        )
-        .bind_list(&ids)
-        .push(") ORDER BY g.name_key");
-    for row in statement.fetch_all(pool).await? {
-        let object_id: String = row.try_get("object_id").map_err(db_error)?;
-        let tag = (
-            row.try_get("tag_id").map_err(db_error)?,
-            row.try_get("tag_name").map_err(db_error)?,
-        );
-        if let Some(header) = headers.iter_mut().find(|h| h.id == object_id) {
-            header.tags.push(tag);
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let mut statement = Statement::default();
+        statement
+            .push(
+                "SELECT t.object_id AS object_id, g.id AS tag_id, g.name AS tag_name \
+                 FROM object_tags t JOIN metadata_objects g ON g.id = t.tag_id \
+                 WHERE t.object_id IN (",
+            )
+            .bind_list(chunk)
+            .push(") ORDER BY g.name_key");
+        for row in statement.fetch_all(pool).await? {
+            let object_id: String = row.try_get("object_id").map_err(db_error)?;
+            let tag = (
+                row.try_get("tag_id").map_err(db_error)?,
+                row.try_get("tag_name").map_err(db_error)?,
+            );
+            if let Some(&position) = positions.get(&object_id) {
+                headers[position].tags.push(tag);
+            }
         }
     }
     Ok(())
@@ -538,6 +568,7 @@ pub(crate) async fn list_principal_headers(
     statement.push(&order_clause(
         query.sort,
         query.ascending,
+        "",
         name_key,
         "name_key",
     ));

@@ -108,8 +108,8 @@ pub async fn list_object_headers(
     request.batch_size = non_negative(&params, "batchsize")?;
     request.tag_names = params.list(&["tagname"]).unwrap_or_default();
     request.pattern = params.text(&["pattern"]).map(str::to_string);
-    request.skip_ids = params.list(&["skipids"]).unwrap_or_default();
-    request.fetch_ids = params.list(&["fetchids"]);
+    request.skip_ids = id_list(&params, "skipids")?.unwrap_or_default();
+    request.fetch_ids = id_list(&params, "fetchids")?;
     request.auto_created = match params.text(&["auto_created"]) {
         None => None,
         Some(_) => Some(params.bool(&["auto_created"], false)?),
@@ -132,6 +132,22 @@ fn non_negative(params: &Params, name: &str) -> Result<Option<usize>> {
             n.to_string(),
             "a number ≥ 0, or -1 for the default",
         )),
+    }
+}
+
+/// The most ids `fetchids` or `skipids` may name in one call.
+const MAX_IDS: usize = 10_000;
+
+/// A list of object ids, at most [`MAX_IDS`] long (the store binds each id as a statement
+/// parameter, and a listing is no place for an unbounded list).
+fn id_list(params: &Params, name: &str) -> Result<Option<Vec<String>>> {
+    match params.list(&[name]) {
+        Some(ids) if ids.len() > MAX_IDS => Err(Error::invalid_parameter(
+            name,
+            format!("{} ids", ids.len()),
+            format!("at most {MAX_IDS} ids"),
+        )),
+        ids => Ok(ids),
     }
 }
 
