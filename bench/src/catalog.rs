@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::report::{duration_text, ms, quantile, server_ms, thousands};
-use crate::server::{API, RunningServer, StoreKind, login};
+use crate::server::{API, RunningServer, StoreKind, StoreOptions, login, login_as};
 use searchlight_identity::builtin::{ADMIN_USER_ID, ALL_GROUP_ID};
 use searchlight_store::{ObjectRecord, ObjectWrite, SharePermission, SqlStore, Store};
 
@@ -42,16 +42,8 @@ pub struct Options {
     /// Timed pages per listing, spread evenly from the first page to the last.
     #[arg(long, default_value_t = 25)]
     pub pages: usize,
-    /// Stores to run on.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
-    pub stores: Vec<StoreKind>,
-    /// PostgreSQL server for the postgres store (a fresh schema per run).
-    #[arg(
-        long,
-        env = "SEARCHLIGHT_TEST_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/test"
-    )]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub store: StoreOptions,
 }
 
 /// One listing's timed pages.
@@ -90,7 +82,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     );
     ensure!(options.owners >= 1, "--owners must be at least 1");
     let mut results = Vec::new();
-    for &store in &options.stores {
+    for &store in &options.store.stores {
         results.push(run_store(options, store).await?);
     }
     Ok(Report {
@@ -104,7 +96,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
 
 async fn run_store(options: &Options, store: StoreKind) -> anyhow::Result<StoreResult> {
     eprintln!("==> {store}: starting a fresh server");
-    let server = RunningServer::start(store, &options.postgres_url).await?;
+    let server = RunningServer::start(store, &options.store.postgres_url).await?;
     let admin = login(&server.base).await?;
     let owner_ids = create_owners(&server.base, &admin, options.owners).await?;
 
@@ -266,22 +258,6 @@ async fn fill(url: &str, objects: usize, owners: &[String]) -> anyhow::Result<()
     sqlx::query(maintenance).execute(store.pool()).await?;
     store.close().await;
     Ok(())
-}
-
-async fn login_as(base: &str, user: &str, password: &str) -> anyhow::Result<Client> {
-    let client = Client::builder().cookie_store(true).build()?;
-    let response = client
-        .post(format!("{base}{API}/session/login"))
-        .header("X-Requested-By", "ThoughtSpot")
-        .form(&[("username", user), ("password", password)])
-        .send()
-        .await?;
-    ensure!(
-        response.status().as_u16() == 204,
-        "login as {user}: {}",
-        response.status()
-    );
-    Ok(client)
 }
 
 /// One call: the headers and the wall and server times.

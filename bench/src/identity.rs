@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::report::{duration_text, ms, quantile, server_ms, thousands};
-use crate::server::{ADMIN, ADMIN_PASSWORD, API, FreshStore, RunningServer, StoreKind, login};
+use crate::server::{
+    ADMIN, ADMIN_PASSWORD, API, FreshStore, RunningServer, StoreKind, StoreOptions, login,
+};
 use searchlight_identity::sync::{self, SyncRequest};
 use searchlight_identity::{Caller, Identity, Privilege, SessionPolicy};
 use searchlight_store::{SqlStore, Store};
@@ -53,16 +55,8 @@ pub struct Options {
     /// Timed user/list calls (after one warm-up call); at least 20.
     #[arg(long, default_value_t = 30)]
     pub list_calls: usize,
-    /// Stores to run on.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
-    pub stores: Vec<StoreKind>,
-    /// PostgreSQL server for the postgres store (a fresh schema per run).
-    #[arg(
-        long,
-        env = "SEARCHLIGHT_TEST_POSTGRES_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/test"
-    )]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub store: StoreOptions,
     /// Skip the phase-by-phase breakdown below HTTP.
     #[arg(long)]
     pub no_phases: bool,
@@ -286,7 +280,7 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
         principals.len() as f64 / 1e6
     );
     let mut results = Vec::new();
-    for &store in &options.stores {
+    for &store in &options.store.stores {
         results.push(run_store(options, store, &directory, &principals).await?);
     }
     Ok(Report {
@@ -312,7 +306,7 @@ async fn run_store(
     principals: &str,
 ) -> anyhow::Result<StoreResult> {
     eprintln!("==> {store}: starting a fresh server");
-    let server = RunningServer::start(store, &options.postgres_url).await?;
+    let server = RunningServer::start(store, &options.store.postgres_url).await?;
     let api = Api::login(&server.base).await?;
     let (users, groups) = (directory.users, directory.groups);
 
@@ -394,7 +388,7 @@ async fn phases(
     kind: StoreKind,
     principals: &str,
 ) -> anyhow::Result<Vec<Phase>> {
-    let fresh = FreshStore::create(kind, &options.postgres_url).await?;
+    let fresh = FreshStore::create(kind, &options.store.postgres_url).await?;
     let store = Arc::new(SqlStore::connect(&fresh.url).await?);
     let identity = Identity::new(store.clone() as Arc<dyn Store>, SessionPolicy::default());
     identity.bootstrap(Some(ADMIN_PASSWORD)).await?;
@@ -603,8 +597,10 @@ mod tests {
             leaf_per_mid: 10,
             second_group_every: 4,
             list_calls: 20,
-            stores: vec![StoreKind::Sqlite],
-            postgres_url: String::new(),
+            store: StoreOptions {
+                stores: vec![StoreKind::Sqlite],
+                postgres_url: String::new(),
+            },
             no_phases: true,
         };
         let directory = directory(&options);

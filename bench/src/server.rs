@@ -85,6 +85,21 @@ impl FreshStore {
     }
 }
 
+/// The stores a benchmark runs on, and the PostgreSQL server for the postgres one.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreOptions {
+    /// Stores to run on.
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["sqlite", "postgres"])]
+    pub stores: Vec<StoreKind>,
+    /// PostgreSQL server for the postgres store (a fresh schema per run).
+    #[arg(
+        long,
+        env = "SEARCHLIGHT_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pub postgres_url: String,
+}
+
 /// A server serving on a background task until [`RunningServer::stop`].
 pub struct RunningServer {
     pub base: String,
@@ -147,6 +162,11 @@ impl RunningServer {
 /// An HTTP client logged in to the server at `base` as the administrator (the session cookie
 /// is kept in the client).
 pub async fn login(base: &str) -> anyhow::Result<Client> {
+    login_as(base, ADMIN, ADMIN_PASSWORD).await
+}
+
+/// An HTTP client logged in to the server at `base` as `user`.
+pub async fn login_as(base: &str, user: &str, password: &str) -> anyhow::Result<Client> {
     let client = Client::builder()
         .cookie_store(true)
         .timeout(Duration::from_secs(600))
@@ -154,12 +174,12 @@ pub async fn login(base: &str) -> anyhow::Result<Client> {
     let response = client
         .post(format!("{base}{API}/session/login"))
         .header("X-Requested-By", "ThoughtSpot")
-        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+        .form(&[("username", user), ("password", password)])
         .send()
         .await?;
     ensure!(
         response.status().as_u16() == 204,
-        "login: {}",
+        "login as {user}: {}",
         response.status()
     );
     Ok(client)

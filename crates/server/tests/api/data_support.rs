@@ -25,6 +25,15 @@ pub const WORKSHEET_SQL: &str = "SELECT s.*, st.store_name, st.city, st.region, 
      JOIN products p ON s.product_id = p.product_id \
      WHERE s.status NOT IN ('test')";
 
+/// A paging case's parameters: `batchsize`, `pagenumber`, `offset`, each left out when `None`.
+pub fn paging_params(paging: [Option<&str>; 3]) -> Vec<(&'static str, &str)> {
+    ["batchsize", "pagenumber", "offset"]
+        .into_iter()
+        .zip(paging)
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+}
+
 /// `WITH ws AS (<worksheet>) <query>`.
 pub fn over_worksheet(query: &str) -> String {
     format!("WITH ws AS ({WORKSHEET_SQL}) {query}")

@@ -463,15 +463,7 @@ async fn paging_applies_to_each_visualization(store: StoreKind) {
         ),
     ];
     for (paging, offset, size) in cases {
-        let mut params = Vec::new();
-        for (name, value) in ["batchsize", "pagenumber", "offset"]
-            .into_iter()
-            .zip(paging)
-        {
-            if let Some(value) = value {
-                params.push((name, value));
-            }
-        }
+        let params = paging_params(paging);
         let what = format!("{paging:?}");
         let body = f.board(guid::SALES_OVERVIEW, &params).await;
         assert_eq!(keys(&body), f.overview, "{what}");

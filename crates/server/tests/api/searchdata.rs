@@ -570,14 +570,7 @@ async fn paging_follows_the_v1_rules(store: StoreKind) {
             ("query_string", "[Order Id] [Revenue]"),
             ("data_source_guid", guid::WORKSHEET),
         ];
-        for (name, value) in ["batchsize", "pagenumber", "offset"]
-            .into_iter()
-            .zip(paging)
-        {
-            if let Some(value) = value {
-                params.push((name, value));
-            }
-        }
+        params.extend(paging_params(paging));
         let what = format!("{paging:?}");
         let body = search_ok(&app, &admin, &params).await;
         let page: Vec<Vec<Value>> = all.iter().skip(offset).take(size).cloned().collect();
