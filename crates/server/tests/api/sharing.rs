@@ -3,7 +3,7 @@
 //! the object is shared with and a stranger may list, export, search and open; who may share;
 //! `user/transfer/ownership` on real objects; a user deleted by `user/sync`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -468,17 +468,8 @@ async fn ownership_moves_with_transfer_and_sync(store: StoreKind) {
 
     // Everything of dana's to olga (the query string, as the docs send it).
     let transfer = |query: String| {
-        let admin = admin.clone();
-        let url = format!("{}?{query}", app.url("user/transfer/ownership"));
-        async move {
-            admin
-                .post(url)
-                .header("X-Requested-By", "ThoughtSpot")
-                .header("Content-Type", "application/json")
-                .send()
-                .await
-                .unwrap()
-        }
+        let (app, admin) = (&app, admin.clone());
+        async move { transfer_as(app, &admin, &query).await }
     };
     let response = transfer("fromUserName=dana&toUserName=olga".into()).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
@@ -561,15 +552,7 @@ async fn ownership_moves_with_transfer_and_sync(store: StoreKind) {
         assert_error(transfer(query.clone()).await, 400, 10002).await;
         assert_eq!(snapshot(&app, &admin).await, after, "{query}");
     }
-    let response = dana
-        .post(format!(
-            "{}?fromUserName=olga&toUserName=dana",
-            app.url("user/transfer/ownership")
-        ))
-        .header("X-Requested-By", "ThoughtSpot")
-        .send()
-        .await
-        .unwrap();
+    let response = transfer_as(&app, &dana, "fromUserName=olga&toUserName=dana").await;
     assert_error(response, 403, 10003).await;
     assert_eq!(snapshot(&app, &admin).await, after);
 
@@ -596,6 +579,273 @@ async fn ownership_moves_with_transfer_and_sync(store: StoreKind) {
     );
 }
 
+/// The types a user's pages are checked on: every kind of top-level object.
+const TOP_LEVEL_TYPES: [&str; 5] = [
+    "QUESTION_ANSWER_BOOK",
+    "PINBOARD_ANSWER_BOOK",
+    "LOGICAL_TABLE",
+    "DATA_SOURCE",
+    "TAG",
+];
+
+/// A listing's parameters (as the viewer sends them) and the ids it may show.
+type Listing<'a> = (Vec<(&'a str, &'a str)>, &'a BTreeSet<&'a str>);
+
+/// Asserts that `viewer`'s listings of every top-level type, paged two headers at a time,
+/// in every sort and both directions, and with a pattern, a tag, a subtype and category
+/// MY, are the administrator's listing with the same parameters cut to the ids `visible`
+/// (to `owned` for category MY; tags are everyone's): same order, nothing twice, nothing
+/// missing.
+async fn assert_pages_are_the_visible_part(
+    app: &TestApp,
+    admin: &Client,
+    viewer: &Client,
+    visible: &BTreeSet<&str>,
+    owned: &BTreeSet<&str>,
+    step: &str,
+) {
+    for object_type in TOP_LEVEL_TYPES {
+        let mut listings: Vec<Listing> = Vec::new();
+        for sort in ["NAME", "DISPLAY_NAME", "AUTHOR", "CREATED", "MODIFIED"] {
+            for ascending in ["true", "false"] {
+                listings.push((vec![("sort", sort), ("sortascending", ascending)], visible));
+            }
+        }
+        listings.push((vec![("pattern", "%re%"), ("sort", "MODIFIED")], visible));
+        listings.push((vec![("tagname", "[\"Finance\"]")], visible));
+        listings.push((vec![("category", "MY"), ("sortascending", "false")], owned));
+        if object_type == "LOGICAL_TABLE" {
+            listings.push((vec![("subtypes", "[\"WORKSHEET\"]")], visible));
+        }
+        for (params, allowed) in listings {
+            let mut query = vec![("type", object_type)];
+            query.extend(params.iter().copied());
+            // The administrator's own objects are not the viewer's: MY is compared with
+            // the whole listing cut to what the viewer owns.
+            let admin_query: Vec<(&str, &str)> = query
+                .iter()
+                .copied()
+                .filter(|(name, _)| *name != "category")
+                .collect();
+            let expected: Vec<String> = ids_of(&headers(app, admin, &admin_query).await)
+                .into_iter()
+                .filter(|id| {
+                    allowed.contains(id.as_str())
+                        // Everyone sees every tag.
+                        || (object_type == "TAG" && !params.contains(&("category", "MY")))
+                })
+                .collect();
+            let mut paged: Vec<String> = Vec::new();
+            for offset in (0..).step_by(2) {
+                let offset = offset.to_string();
+                let mut page_query = query.clone();
+                page_query.extend([("offset", offset.as_str()), ("batchsize", "2")]);
+                let page = ids_of(&headers(app, viewer, &page_query).await);
+                let last = page.len() < 2;
+                paged.extend(page);
+                if last {
+                    break;
+                }
+            }
+            assert_eq!(paged, expected, "{step}: {query:?}");
+        }
+    }
+}
+
+/// A user's listings stay exactly what they may see, in order and once each, through
+/// shares (also one object reached through the user, a group and All at once), unshares,
+/// a transfer, a rename and the owner's deletion.
+async fn a_users_pages_follow_every_change_to_what_they_may_see(store: StoreKind) {
+    let app = spawn_app(store).await;
+    let admin = app.admin().await;
+    let people = people(&app, &admin).await;
+    let dora = as_user(&app, "dora").await;
+    let dana = as_user(&app, "dana").await;
+    let docs = install(&app);
+    import_ok(&app, &dora, &all_docs(&docs), &[("private", "true")]).await;
+    assign_tag(&app, &admin, &[guid::WORKSHEET, guid::SALES], &["Finance"]).await;
+    let mut visible: BTreeSet<&str> = BTreeSet::new();
+    let mut owned: BTreeSet<&str> = BTreeSet::new();
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "private").await;
+
+    let data_team = people.id("Data Team");
+    let dana_id = people.id("dana");
+    let shares: [(&str, &str, Value); 6] = [
+        (
+            "LOGICAL_TABLE",
+            guid::WORKSHEET,
+            permission(data_team, "READ_ONLY"),
+        ),
+        (
+            "LOGICAL_TABLE",
+            guid::WORKSHEET,
+            permission(dana_id, "MODIFY"),
+        ),
+        (
+            "LOGICAL_TABLE",
+            guid::WORKSHEET,
+            permission(ALL_ID, "READ_ONLY"),
+        ),
+        (
+            "LOGICAL_TABLE",
+            guid::MODEL,
+            permission(data_team, "READ_ONLY"),
+        ),
+        (
+            "QUESTION_ANSWER_BOOK",
+            guid::MONTHLY_REVENUE,
+            permission(ALL_ID, "READ_ONLY"),
+        ),
+        (
+            "PINBOARD_ANSWER_BOOK",
+            guid::SALES_OVERVIEW,
+            permission(dana_id, "READ_ONLY"),
+        ),
+    ];
+    for (object_type, id, permission) in &shares {
+        let response = share(&app, &dora, object_type, &[*id], permission).await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        visible.insert(*id);
+    }
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "shared").await;
+
+    let ids = urlencode(&json!([guid::REVENUE_BY_REGION]).to_string());
+    let response = transfer_as(
+        &app,
+        &admin,
+        &format!("fromUserName=dora&toUserName=dana&objectsID={ids}"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    visible.insert(guid::REVENUE_BY_REGION);
+    owned.insert(guid::REVENUE_BY_REGION);
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "transferred").await;
+
+    // Renamed by a re-import: it moves in the name order (and is modified later).
+    tick().await;
+    let renamed = edit(
+        &doc(&docs, "Retail Sales.worksheet.tml"),
+        "name: Retail Sales",
+        "name: Aardvark Sales",
+    );
+    import_ok(&app, &dora, &[renamed], &[]).await;
+    let first = headers(
+        &app,
+        &dana,
+        &[("type", "LOGICAL_TABLE"), ("batchsize", "1")],
+    )
+    .await;
+    assert_eq!(names_of(&first), ["Aardvark Sales"]);
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "renamed").await;
+
+    // Unshared: the model goes; the worksheet stays (shared with dana herself too).
+    for (id, principal) in [
+        (guid::MODEL, data_team),
+        (guid::WORKSHEET, data_team),
+        (guid::WORKSHEET, ALL_ID),
+    ] {
+        let response = share(
+            &app,
+            &dora,
+            "LOGICAL_TABLE",
+            &[id],
+            &permission(principal, "NO_ACCESS"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    visible.remove(guid::MODEL);
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "unshared").await;
+
+    // dora deleted by user/sync: tsadmin inherits her objects, dana keeps her shares.
+    let mut principals = people_json();
+    principals
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["name"] != "dora");
+    sync_ok(&app, &admin, &principals, true, true, None).await;
+    let worksheet = headers(
+        &app,
+        &dana,
+        &[
+            ("type", "LOGICAL_TABLE"),
+            ("fetchids", &json!([guid::WORKSHEET]).to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(worksheet[0]["authorName"], "tsadmin");
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &owned, "owner deleted").await;
+}
+
+/// A store made before `object_readers` existed gets the table filled from its owners and
+/// shares when a new server migrates it: a user's pages are right at once.
+async fn a_store_from_before_the_readers_table_lists_right_after_the_upgrade(store: StoreKind) {
+    let old = spawn_app(store).await;
+    let admin = old.admin().await;
+    let people = people(&old, &admin).await;
+    let dora = as_user(&old, "dora").await;
+    import_fixture(&old, &dora, &[("private", "true")]).await;
+    let shares = [
+        (guid::WORKSHEET, people.id("Data Team")),
+        (guid::MODEL, people.id("dana")),
+        (guid::MONTHLY_REVENUE, ALL_ID),
+    ];
+    for (id, principal) in shares {
+        let object_type = if id == guid::MONTHLY_REVENUE {
+            "QUESTION_ANSWER_BOOK"
+        } else {
+            "LOGICAL_TABLE"
+        };
+        let response = share(
+            &old,
+            &dora,
+            object_type,
+            &[id],
+            &permission(principal, "READ_ONLY"),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    // Back to the schema of the previous release: no table, migration 5 not applied.
+    let raw = searchlight_store::SqlStore::connect(&old.database_url)
+        .await
+        .unwrap();
+    for statement in [
+        "DROP TABLE object_readers",
+        "DELETE FROM _sqlx_migrations WHERE version = 5",
+    ] {
+        sqlx::query(statement).execute(raw.pool()).await.unwrap();
+    }
+    raw.close().await;
+
+    let url = old.database_url.clone();
+    let app = spawn_app_with(store, |c| c.database_url = Some(url)).await;
+    let admin = app.admin().await;
+    let dana = as_user(&app, "dana").await;
+    let visible: BTreeSet<&str> = shares.iter().map(|(id, _)| *id).collect();
+    assert_pages_are_the_visible_part(&app, &admin, &dana, &visible, &BTreeSet::new(), "upgraded")
+        .await;
+    let dora = as_user(&app, "dora").await;
+    assert_eq!(
+        headers(&app, &dora, &[("type", "LOGICAL_TABLE")])
+            .await
+            .len(),
+        5,
+        "the owner sees her own objects"
+    );
+}
+
+/// `user/transfer/ownership?QUERY` as `client` (the query string as clients send it).
+async fn transfer_as(app: &TestApp, client: &Client, query: &str) -> reqwest::Response {
+    client
+        .post(format!("{}?{query}", app.url("user/transfer/ownership")))
+        .header("X-Requested-By", "ThoughtSpot")
+        .header("Content-Type", "application/json")
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Percent-encodes a query value.
 fn urlencode(value: &str) -> String {
     value
@@ -613,4 +863,6 @@ both_stores!(
     visibility_and_sharing,
     modify_shares_allow_re_import,
     ownership_moves_with_transfer_and_sync,
+    a_users_pages_follow_every_change_to_what_they_may_see,
+    a_store_from_before_the_readers_table_lists_right_after_the_upgrade,
 );
