@@ -103,16 +103,11 @@ impl SqlStore {
                     })
                 })
             }
-            // Plans per execution: the store's statements bind lists of ids of every length
-            // and keys of very different selectivity, and a prepared statement's generic plan
-            // (PostgreSQL's choice after five runs) scanned whole tables for them: a page's
-            // tag lookup took 45 ms instead of 1, a bulk write's readers refresh 160 ms per
-            // 500 objects. Planning is a fraction of a millisecond. No JIT either: it compiles
-            // for tens of milliseconds to speed up scans that, here, take less.
+            // No JIT: it compiles for tens of milliseconds to speed up scans that, in a
+            // metadata store, take less (a user's listing page spent 31 ms compiling).
             Backend::Postgres => options.max_connections(16).after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("SET plan_cache_mode = force_custom_plan; SET jit = off;")
-                        .await?;
+                    conn.execute("SET jit = off").await?;
                     Ok(())
                 })
             }),
