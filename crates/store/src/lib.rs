@@ -11,7 +11,9 @@
 //!   (sessions live here too, so any replica accepts any session).
 //!
 //! Migrations are embedded in the binary and run at connect time. They are written in the SQL
-//! both backends share, so the schema cannot drift between them.
+//! both backends share, so the schema cannot drift between them. Statements are shared too,
+//! except where a backend plans a spelling badly: a non-administrator's listing page merges
+//! per-principal index scans, which each backend does only for its own form of the query.
 
 mod catalog_sql;
 mod model;
