@@ -261,28 +261,49 @@ async fn delete_other_children(
     Ok(())
 }
 
-/// Gives `principals` read rows on one object (nothing for a column, which follows its
-/// parent; nothing twice). One object per statement, by primary key: the plan cannot go
+/// Gives `principal` a read row on one object (none for a column, which follows its
+/// parent; none twice). One object per statement, by primary key: the plan cannot go
 /// wrong on a table whose statistics lag behind a bulk import.
-async fn add_readers(
+async fn add_reader(
     tx: &mut Transaction<'static, Any>,
     object_id: &str,
-    principals: &[&str],
+    principal: &str,
 ) -> Result<()> {
-    for principal in principals {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO object_readers \
-             (object_id, principal_id, object_type, name_key, created, modified) \
-             SELECT id, $2, object_type, name_key, created, modified FROM metadata_objects \
-             WHERE id = $1 AND object_type <> '{CHILD_OBJECT_TYPE}' ON CONFLICT DO NOTHING",
-        )))
-        .bind(object_id)
-        .bind(*principal)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_error)?;
-    }
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO object_readers \
+         (object_id, principal_id, object_type, name_key, created, modified) \
+         SELECT id, $2, object_type, name_key, created, modified FROM metadata_objects \
+         WHERE id = $1 AND object_type <> '{CHILD_OBJECT_TYPE}' ON CONFLICT DO NOTHING",
+    )))
+    .bind(object_id)
+    .bind(principal)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
     Ok(())
+}
+
+/// The ids of every object (columns included) these users own, read before an ownership
+/// change so that [`refresh_readers`] can follow it.
+pub(crate) async fn ids_owned_by(
+    tx: &mut Transaction<'static, Any>,
+    owner_ids: &[&str],
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for chunk in owner_ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id FROM metadata_objects WHERE owner_id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+        for owner in chunk {
+            query = query.bind(*owner);
+        }
+        for row in query.fetch_all(&mut **tx).await.map_err(db_error)? {
+            ids.push(row.try_get("id").map_err(db_error)?);
+        }
+    }
+    Ok(ids)
 }
 
 /// Rewrites the `object_readers` rows of many objects from their owner and shares (after
@@ -905,7 +926,7 @@ pub(crate) async fn set_shares(
             .await
             .map_err(db_error)?;
             if let Some(permission) = permission {
-                add_readers(&mut tx, object_id, &[principal.as_str()]).await?;
+                add_reader(&mut tx, object_id, principal).await?;
                 sqlx::query(
                     "INSERT INTO object_shares (object_id, principal_id, permission) VALUES ($1, $2, $3)",
                 )
@@ -959,7 +980,7 @@ pub(crate) async fn assign_tags(
                     tml: None,
                 };
                 upsert_object(&mut tx, &tag).await?;
-                add_readers(&mut tx, &id, &[owner_id]).await?;
+                add_reader(&mut tx, &id, owner_id).await?;
                 id
             }
         };

@@ -426,19 +426,8 @@ impl Store for SqlStore {
         if !changes.delete.is_empty() {
             let deleted: Vec<&str> = changes.delete.iter().map(String::as_str).collect();
             if let Some(heir) = &changes.heir_id {
-                let mut inherited = Vec::new();
+                let inherited = catalog_sql::ids_owned_by(&mut tx, &deleted).await?;
                 for chunk in deleted.chunks(INSERT_CHUNK) {
-                    let sql = format!(
-                        "SELECT id FROM metadata_objects WHERE owner_id IN ({})",
-                        list_placeholders(1, chunk.len())
-                    );
-                    let mut query = sqlx::query(AssertSqlSafe(sql));
-                    for id in chunk {
-                        query = query.bind(*id);
-                    }
-                    for row in query.fetch_all(&mut *tx).await.map_err(db_error)? {
-                        inherited.push(row.try_get::<String, _>("id").map_err(db_error)?);
-                    }
                     let sql = format!(
                         "UPDATE metadata_objects SET owner_id = $1 WHERE owner_id IN ({})",
                         list_placeholders(2, chunk.len())
@@ -760,17 +749,12 @@ impl Store for SqlStore {
         let mut tx = self.begin_write().await?;
         let mut moved = 0;
         // The objects whose `object_readers` rows change with their owner.
-        let mut touched: Vec<String> = Vec::new();
+        let touched = match object_ids {
+            None => catalog_sql::ids_owned_by(&mut tx, &[from_id]).await?,
+            Some(ids) => ids.to_vec(),
+        };
         match object_ids {
             None => {
-                for row in sqlx::query("SELECT id FROM metadata_objects WHERE owner_id = $1")
-                    .bind(from_id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_error)?
-                {
-                    touched.push(row.try_get("id").map_err(db_error)?);
-                }
                 moved += sqlx::query(
                     "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
                      WHERE owner_id = $3",
@@ -803,7 +787,6 @@ impl Store for SqlStore {
                         .map_err(db_error)?
                         .rows_affected();
                 }
-                touched.extend(ids.iter().cloned());
             }
         }
         catalog_sql::refresh_readers(&mut tx, &touched).await?;
