@@ -4,6 +4,7 @@
 
 mod catalog;
 mod identity;
+mod load;
 mod report;
 mod server;
 mod tpch;
@@ -38,6 +39,18 @@ enum Command {
     Catalog {
         #[command(flatten)]
         options: catalog::Options,
+        /// Write the results as a Markdown fragment (for BENCHMARKS.md) to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+        /// Write every measurement as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Load: 1, 8, 32 and 128 concurrent clients mixing logins, searches, pinboards and
+    /// listings with a flood of bad logins, on a server loaded with the retail demo.
+    Load {
+        #[command(flatten)]
+        options: load::Options,
         /// Write the results as a Markdown fragment (for BENCHMARKS.md) to this file.
         #[arg(long)]
         markdown: Option<PathBuf>,
@@ -110,6 +123,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let report = catalog::run(&options).await?;
             emit(&catalog::markdown(&report), &report, markdown, json)
+        }
+        Command::Load {
+            options,
+            markdown,
+            json,
+        } => {
+            let report = load::run(&options).await?;
+            emit(&load::markdown(&report), &report, markdown, json)
         }
         Command::Tpch {
             options,

@@ -68,6 +68,36 @@ test('the portal sends anonymous visitors to /login and back; a wrong password i
   await page.context().close();
 });
 
+test('after login, `next` only leads to pages of this server', async () => {
+  // Each of these once sent the browser to another site: browsers drop tabs and newlines
+  // from URLs and read a backslash as a slash.
+  const hostile = ['/\t/evil.example', '/\n/evil.example', '/\\evil.example', '//evil.example',
+    'https://evil.example/', '/\t\\evil.example'];
+  for (const next of hostile) {
+    const page = await newPage();
+    await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
+    await logInThroughForm(page, 'tsadmin', ADMIN_PASSWORD);
+    await page.waitForURL((url) => url.pathname !== '/login');
+    const landed = new URL(page.url());
+    assert.equal(landed.origin, new URL(BASE).origin, `next=${JSON.stringify(next)} left the server`);
+    assert.equal(landed.pathname, '/external/swagger', `next=${JSON.stringify(next)}`);
+    await page.context().close();
+  }
+});
+
+test('every page carries the security headers', async () => {
+  const page = await newPage();
+  for (const path of ['/login', '/external/swagger', '/examples/embed/']) {
+    const response = await page.request.get(`${BASE}${path}`, { maxRedirects: 0 });
+    const headers = response.headers();
+    assert.match(headers['content-security-policy'] || '', /frame-ancestors/, path);
+    assert.equal(headers['x-frame-options'], 'DENY', path);
+    assert.equal(headers['x-content-type-options'], 'nosniff', path);
+    assert.ok(headers['referrer-policy'], path);
+  }
+  await page.context().close();
+});
+
 test('the portal runs searchdata with "Try it out" and shows rows', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/login?next=${encodeURIComponent('/external/swagger#/data/search_data')}`);

@@ -1,7 +1,7 @@
 //! Who is acting on the catalog, and what they may read and change.
 
 use searchlight_errors::{Error, Result};
-use searchlight_store::{ObjectRecord, Viewer};
+use searchlight_store::{ObjectRecord, SharePermission, Viewer};
 
 use crate::Catalog;
 
@@ -39,5 +39,36 @@ impl Catalog {
         } else {
             Err(unknown())
         }
+    }
+
+    /// The object, if the actor may change it (tag it): an unknown or unreadable id is the
+    /// same 400 as in [`Catalog::readable`]; a readable object the actor may not change is a
+    /// 403 that names it.
+    pub async fn modifiable(&self, actor: &Actor, id: &str, kind: &str) -> Result<ObjectRecord> {
+        let object = self.readable(actor, id, kind).await?;
+        if self.may_modify(&actor.viewer, &object).await? {
+            Ok(object)
+        } else {
+            Err(Error::ObjectNotModifiable {
+                user: actor.name.clone(),
+                object: object.name,
+            })
+        }
+    }
+
+    /// Whether `viewer` may change a stored object: administrators and its owner may, and
+    /// principals it is shared with MODIFY (directly or through a group).
+    pub(crate) async fn may_modify(&self, viewer: &Viewer, object: &ObjectRecord) -> Result<bool> {
+        if viewer.sees_everything || viewer.user_id == object.owner_id {
+            return Ok(true);
+        }
+        Ok(self
+            .store
+            .shares(&object.id)
+            .await?
+            .iter()
+            .any(|(principal, permission)| {
+                *permission == SharePermission::Modify && viewer.principal_ids.contains(principal)
+            }))
     }
 }

@@ -1,12 +1,13 @@
 //! `metadata/tml/export`: the TML of objects, as imported, with their GUIDs filled in, so
-//! that importing an export updates the same objects.
+//! that importing an export updates the same objects. A connection's password (and any other
+//! secret) shows as [`crate::secrets::PLACEHOLDER`], which an import of the export keeps.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use searchlight_errors::{Error, Result};
 
-use crate::tml::{Document, TmlFormat};
+use crate::tml::{Document, DocumentKind, TmlFormat};
 use crate::{Actor, Catalog};
 
 /// One exported document.
@@ -20,15 +21,17 @@ pub struct Exported {
 }
 
 impl Catalog {
-    /// The TML of each object, in request order. Unknown or unreadable ids are a 400.
+    /// The TML of each object, in request order (each once). Unknown or unreadable ids are
+    /// a 400; so are more than [`crate::MAX_LIST_ENTRIES`] of them.
     pub async fn export(
         &self,
         actor: &Actor,
         ids: &[String],
         format: TmlFormat,
     ) -> Result<Vec<Exported>> {
+        let ids = crate::distinct_ids("export_ids", ids)?;
         let mut exported = Vec::with_capacity(ids.len());
-        for id in ids {
+        for id in &ids {
             let object = self.readable(actor, id, "object").await?;
             let tml = object.tml.as_deref().ok_or_else(|| Error::UnknownObject {
                 kind: "object with TML".into(),
@@ -38,6 +41,10 @@ impl Catalog {
             let mut doc = Document::from_tree(tree).map_err(Error::internal)?;
             if let Some(root) = doc.tree.as_object_mut() {
                 root.insert("guid".into(), Value::String(object.id.clone()));
+            }
+            // Stored TML holds no secret; this also covers rows an older release stored.
+            if doc.kind == DocumentKind::Connection {
+                crate::secrets::redact_connection_tree(&mut doc.tree);
             }
             self.fill_viz_guids(&mut doc, id).await?;
             exported.push(Exported {

@@ -3,6 +3,14 @@
 //! Importing TML must never expose files the server owner did not mean to serve, so every
 //! path a connection or table names is resolved to an absolute, canonical path and must lie
 //! under one of the configured [`FileRoots`] (by default the data dir and the model dir).
+//! That check alone is not enough: a glob or folder can reach a symbolic link that leads
+//! elsewhere, and a file can be swapped for such a link after the import. So every file is
+//! checked again, after resolving links, each time it is opened (by the import's probe and by
+//! every search), against the table's [`FileScope`].
+//!
+//! Messages shown to searchers never hold an absolute server path: a table's location is
+//! shown as its TML names it, relative to its connection's folder ([`FileScope::shown`]),
+//! and [`FileScope::redact`] takes server folders out of messages from the file readers.
 //! What a file holds is read through a [`FileSchemaProbe`], which the engine implements.
 
 use std::path::{Component, Path, PathBuf};
@@ -50,15 +58,25 @@ pub struct FileColumn {
 #[async_trait]
 pub trait FileSchemaProbe: Send + Sync {
     /// The columns of the data at `path`: one file, every file of a folder with the format's
-    /// extension, or a glob. `Err` carries a message for the person importing (no such file,
-    /// not a Parquet file, …).
-    async fn probe(&self, path: &Path, format: FileFormat) -> Result<Vec<FileColumn>, String>;
+    /// extension, or a glob. Every file must resolve (after following links) inside `scope`.
+    /// `Err` carries a message for the person importing (no such file, not a Parquet file, a
+    /// file outside the folders this server may read, …) that names paths as `scope` shows
+    /// them.
+    async fn probe(
+        &self,
+        path: &Path,
+        format: FileFormat,
+        scope: &FileScope,
+    ) -> Result<Vec<FileColumn>, String>;
 }
 
 /// The folders LOCAL_FILES paths must lie under.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileRoots {
     roots: Vec<PathBuf>,
+    /// Files under the roots that no table may read: the server's own (the SQLite store
+    /// with its password hashes and sessions, the secret key), canonical or absolute.
+    private: Vec<PathBuf>,
 }
 
 impl FileRoots {
@@ -70,31 +88,167 @@ impl FileRoots {
                 .into_iter()
                 .map(|root| canonical_or_absolute(&root))
                 .collect(),
+            private: Vec::new(),
         }
+    }
+
+    /// These roots, with `files` never readable by a table, wherever they lie.
+    pub fn with_private_files(mut self, files: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.private
+            .extend(files.into_iter().map(|file| canonical_or_absolute(&file)));
+        self
+    }
+
+    /// Whether a canonical path is one of the server's own files.
+    pub fn is_private(&self, canonical: &Path) -> bool {
+        self.private.iter().any(|file| file == canonical)
     }
 
     pub fn roots(&self) -> &[PathBuf] {
         &self.roots
     }
 
-    /// `path` made absolute and canonical, if it lies under a root.
+    /// Whether a canonical path (links resolved) lies under a root.
+    pub fn contains(&self, canonical: &Path) -> bool {
+        !self.is_private(canonical)
+            && self
+                .roots
+                .iter()
+                .any(|root| root.is_absolute() && canonical.starts_with(root))
+    }
+
+    /// `path` made absolute and canonical, if it lies under a root. The error names the
+    /// resolved path (what the importer's own path leads to) but never the roots.
     pub fn admit(&self, path: &Path) -> Result<PathBuf, String> {
         let resolved = canonical_or_absolute(path);
-        if self.roots.iter().any(|root| resolved.starts_with(root)) {
+        if self.contains(&resolved) {
             Ok(resolved)
         } else {
-            Err(format!(
-                "{} is outside the folders this server may read files from ({}); add its folder \
-                 to file_roots in the configuration",
-                resolved.display(),
-                self.roots
-                    .iter()
-                    .map(|r| r.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Err(format!("{} is {OUTSIDE}", resolved.display()))
         }
     }
+}
+
+/// How messages say that a path lies outside every file root (without listing them).
+pub const OUTSIDE: &str =
+    "outside the folders this server may read (see file_roots in the configuration)";
+
+/// What one LOCAL_FILES table may read, checked each time one of its files is opened: a
+/// file's canonical path (links resolved) must lie under one of the file roots or under the
+/// connection's folder.
+///
+/// The connection's folder is the canonical path it had when the connection was imported,
+/// when it lay under a root (the configured ones, or a folder named to `searchlight import`
+/// on the command line). It is never resolved again, so a folder swapped for a link later
+/// does not move what may be read; and it keeps tables imported from the command line
+/// readable by a server whose `file_roots` do not name their folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileScope {
+    /// The connection's folder (absolute and canonical; an empty path admits nothing).
+    pub folder: PathBuf,
+    /// The file roots of the server that reads the files.
+    pub roots: FileRoots,
+}
+
+impl FileScope {
+    pub fn new(folder: PathBuf, roots: FileRoots) -> Self {
+        Self { folder, roots }
+    }
+
+    /// Whether a canonical path (links resolved) may be read.
+    pub fn admits(&self, canonical: &Path) -> bool {
+        !self.roots.is_private(canonical)
+            && ((self.folder.is_absolute() && canonical.starts_with(&self.folder))
+                || self.roots.contains(canonical))
+    }
+
+    /// `path` as a TML names it: relative to the connection's folder (`orders.csv`,
+    /// `sales/*.parquet`, `../shared/x.csv`), never absolute.
+    pub fn shown(&self, path: &Path) -> String {
+        if self.folder.is_absolute() && path.is_absolute() {
+            let from: Vec<Component<'_>> = self.folder.components().collect();
+            let to: Vec<Component<'_>> = path.components().collect();
+            let common = from
+                .iter()
+                .zip(&to)
+                .take_while(|(folder, file)| folder == file)
+                .count();
+            if common > 0 {
+                let mut relative = PathBuf::new();
+                for _ in common..from.len() {
+                    relative.push("..");
+                }
+                for part in &to[common..] {
+                    relative.push(part.as_os_str());
+                }
+                return if relative.as_os_str().is_empty() {
+                    ".".to_owned()
+                } else {
+                    relative.display().to_string()
+                };
+            }
+        }
+        path.file_name().map_or_else(
+            || "the table's files".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// `text` (a message from a file reader) without the server's folders: paths under the
+    /// connection's folder or a root lose that prefix, whether written as file system paths
+    /// (`/srv/data/x.csv`) or as object-store locations (`srv/data/x.csv`).
+    pub fn redact(&self, text: &str) -> String {
+        let mut folders: Vec<(String, &str)> = std::iter::once((&self.folder, "."))
+            .chain(self.roots.roots().iter().map(|root| (root, "[file root]")))
+            // Never the file system's root: every path starts with it.
+            .filter(|(folder, _)| folder.is_absolute() && folder.parent().is_some())
+            .map(|(folder, label)| {
+                let text = folder.to_string_lossy();
+                (text.trim_end_matches('/').to_owned(), label)
+            })
+            .filter(|(folder, _)| !folder.is_empty())
+            .collect();
+        // Deeper folders first: the connection's folder is usually inside a root.
+        folders.sort_by_key(|(folder, _)| std::cmp::Reverse(folder.len()));
+        let mut text = text.to_owned();
+        // File system paths first, then object-store locations (the same text without the
+        // leading `/`); for each folder, `FOLDER/…` and then a bare `FOLDER`.
+        for (folder, label) in &folders {
+            text = replace_path(&text, &format!("{folder}/"), "", false, false);
+            text = replace_path(&text, folder, label, false, true);
+        }
+        for (folder, label) in &folders {
+            let location = folder.trim_start_matches('/');
+            text = replace_path(&text, &format!("{location}/"), "", true, false);
+            text = replace_path(&text, location, label, true, true);
+        }
+        text
+    }
+}
+
+/// Whether a character can be part of a path as messages write it.
+fn in_path(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '~' | '%' | '+' | '@')
+}
+
+/// `text` with occurrences of `from` replaced by `to`; with `word_start`, only where no path
+/// character comes before, and with `word_end`, only where none comes after.
+fn replace_path(text: &str, from: &str, to: &str, word_start: bool, word_end: bool) -> String {
+    if from.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + from.len()..];
+        let starts = !word_start || out.chars().next_back().is_none_or(|c| !in_path(c));
+        let ends = !word_end || after.chars().next().is_none_or(|c| !in_path(c));
+        out.push_str(if starts && ends { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The canonical path where it exists; otherwise the longest existing ancestor canonicalised
@@ -181,7 +335,73 @@ mod tests {
         assert!(roots.admit(&data.join("../data/a.parquet")).is_ok());
         let escape = roots.admit(&data.join("../../etc/passwd")).unwrap_err();
         assert!(escape.contains("outside"), "{escape}");
+        assert!(
+            !escape.contains(&data.display().to_string()),
+            "the roots are not listed: {escape}"
+        );
         assert!(roots.admit(Path::new("/etc/passwd")).is_err());
+    }
+
+    #[test]
+    fn a_scope_admits_its_roots_and_its_folder_only() {
+        let roots = FileRoots::new([PathBuf::from("/srv/data")]);
+        let scope = FileScope::new(PathBuf::from("/imports/shop"), roots.clone());
+        assert!(scope.admits(Path::new("/srv/data/x.csv")));
+        assert!(scope.admits(Path::new("/imports/shop/orders/a.csv")));
+        assert!(!scope.admits(Path::new("/imports/other.csv")));
+        assert!(!scope.admits(Path::new("/srv/database.csv")));
+        assert!(!scope.admits(Path::new("/etc/passwd")));
+        // An empty folder (a scope nobody filled in) admits nothing by itself.
+        let empty = FileScope::default();
+        assert!(!empty.admits(Path::new("/etc/passwd")));
+        assert!(!FileScope::new(PathBuf::new(), roots).admits(Path::new("/etc/passwd")));
+    }
+
+    #[test]
+    fn paths_are_shown_relative_to_the_connection_folder() {
+        let scope = FileScope::new(PathBuf::from("/srv/data/shop"), FileRoots::default());
+        assert_eq!(
+            scope.shown(Path::new("/srv/data/shop/orders.csv")),
+            "orders.csv"
+        );
+        assert_eq!(
+            scope.shown(Path::new("/srv/data/shop/sales/*.parquet")),
+            "sales/*.parquet"
+        );
+        assert_eq!(
+            scope.shown(Path::new("/srv/data/shared/x.csv")),
+            "../shared/x.csv"
+        );
+        assert_eq!(scope.shown(Path::new("/srv/data/shop")), ".");
+        assert_eq!(FileScope::default().shown(Path::new("/a/b/c.csv")), "c.csv");
+    }
+
+    #[test]
+    fn messages_lose_the_server_folders() {
+        let roots = FileRoots::new([PathBuf::from("/srv/data")]);
+        let scope = FileScope::new(PathBuf::from("/srv/data/shop"), roots);
+        let redact = |text: &str| scope.redact(text);
+        assert_eq!(
+            redact("Unable to open file /srv/data/shop/sales/a.parquet: denied"),
+            "Unable to open file sales/a.parquet: denied"
+        );
+        assert_eq!(
+            redact("Object at location srv/data/shop/a.csv not found"),
+            "Object at location a.csv not found"
+        );
+        assert_eq!(
+            redact("cannot read /srv/data/other/b.csv"),
+            "cannot read other/b.csv"
+        );
+        assert_eq!(
+            redact("the folder /srv/data/shop is gone"),
+            "the folder . is gone"
+        );
+        // Text that merely contains the same letters stays.
+        assert_eq!(
+            redact("value 'xsrv/data/shop/1' in /srv/database"),
+            "value 'xsrv/data/shop/1' in /srv/database"
+        );
     }
 
     #[cfg(unix)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use searchlight_search::{Aggregation, Bucket, ColumnKind, DataType, ModelColumn, SourceModel};
 
+use crate::files::{FileRoots, FileScope};
 use crate::source::{
     ColumnBinding, FileFormat, JoinType, PhysicalColumn, PostgresConnection, SearchSource,
     SourceJoin, SourceTable, TableLocation,
@@ -256,14 +257,17 @@ fn location(
         .get(&table.connection_id)
         .ok_or_else(|| format!("its connection {} no longer exists", table.connection_id))?;
     Ok(match (&table.location, connection) {
-        (TableLocationDef::Files { path, format }, ConnectionDef::LocalFiles { in_memory, .. }) => {
-            TableLocation::Files {
-                path: path.clone(),
-                format: *format,
-                in_memory: *in_memory,
-                connection_id: table.connection_id.clone(),
-            }
-        }
+        (
+            TableLocationDef::Files { path, format },
+            ConnectionDef::LocalFiles { root, in_memory },
+        ) => TableLocation::Files {
+            path: path.clone(),
+            format: *format,
+            in_memory: *in_memory,
+            connection_id: table.connection_id.clone(),
+            // The catalog adds its file roots (`SearchSource::with_file_roots`).
+            scope: FileScope::new(root.clone(), FileRoots::default()),
+        },
         (TableLocationDef::Database { schema, table }, ConnectionDef::Postgres(pg)) => {
             TableLocation::Postgres {
                 connection: pg.clone(),

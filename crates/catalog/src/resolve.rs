@@ -149,13 +149,15 @@ impl Catalog {
         };
         // A definition that no longer resolves (a table it used was re-imported without a
         // column) is the model's problem, reported to whoever searches.
-        built.map_err(|reason| {
-            Error::invalid_parameter(
-                "data_source_guid",
-                id,
-                format!("a searchable source, but '{name}' is broken: {reason}"),
-            )
-        })
+        built
+            .map(|source| source.with_file_roots(&self.roots))
+            .map_err(|reason| {
+                Error::invalid_parameter(
+                    "data_source_guid",
+                    id,
+                    format!("a searchable source, but '{name}' is broken: {reason}"),
+                )
+            })
     }
 
     /// A pinboard's (or answer's) visualizations, in order, for an actor who may read it.

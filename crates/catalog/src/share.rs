@@ -1,4 +1,8 @@
 //! `security/share` and `metadata/assigntag`.
+//!
+//! Both check every object before the store changes anything, and refuse long lists first
+//! ([`crate::MAX_LIST_ENTRIES`] entries per list, [`crate::MAX_CHANGED_PAIRS`] changed pairs
+//! per call): each call is one transaction, which holds the store's write lock.
 
 use std::collections::BTreeMap;
 
@@ -51,7 +55,8 @@ pub fn parse_permissions(text: &str) -> Result<Vec<(String, Option<SharePermissi
 
 impl Catalog {
     /// Changes who may see objects. The actor must own every object (or be an
-    /// administrator); every principal must exist. All or nothing.
+    /// administrator); every principal must exist. All or nothing. (Whether the actor may
+    /// share with the All group is the caller's check: it knows the actor's privileges.)
     pub async fn share(
         &self,
         actor: &Actor,
@@ -59,11 +64,22 @@ impl Catalog {
         ids: &[String],
         changes: &[(String, Option<SharePermission>)],
     ) -> Result<()> {
+        let ids = crate::distinct_ids("id", ids)?;
         if ids.is_empty() {
             return Err(Error::missing_parameter("id"));
         }
+        if changes.len() > crate::MAX_LIST_ENTRIES {
+            return Err(Error::InvalidSharePermission {
+                reason: format!(
+                    "it names {} principals; at most {} may be named in one call",
+                    changes.len(),
+                    crate::MAX_LIST_ENTRIES
+                ),
+            });
+        }
+        crate::check_pairs(ids.len(), changes.len(), "principals")?;
         let object_type = object_type.trim().to_ascii_uppercase();
-        for id in ids {
+        for id in &ids {
             let object = self.readable(actor, id, "object").await?;
             if object.object_type != object_type {
                 return Err(Error::UnknownObject {
@@ -85,27 +101,48 @@ impl Catalog {
                 });
             }
         }
-        self.store.set_shares(ids, changes).await
+        self.store.set_shares(&ids, changes).await
     }
 
-    /// Attaches tags (created if new) to objects the actor may read.
+    /// Attaches tags to objects, as ThoughtSpot allows: the actor must be allowed to change
+    /// every object (its owner, an administrator, or a user or group it is shared with
+    /// MODIFY), and only administrators create tags that do not exist yet. An object the
+    /// actor cannot read is the same 400 as one that does not exist. All or nothing.
     pub async fn assign_tags(
         &self,
         actor: &Actor,
         ids: &[String],
         tag_names: &[String],
     ) -> Result<Vec<String>> {
+        let ids = crate::distinct_ids("id", ids)?;
+        // Tags are matched by name in any case: `Finance` and `finance` are one tag.
+        let tag_names = crate::distinct("tagname", tag_names, str::to_lowercase)?;
         if ids.is_empty() {
             return Err(Error::missing_parameter("id"));
         }
         if tag_names.is_empty() {
             return Err(Error::missing_parameter("tagname"));
         }
-        for id in ids {
-            self.readable(actor, id, "object").await?;
+        crate::check_pairs(ids.len(), tag_names.len(), "tags")?;
+        for id in &ids {
+            self.modifiable(actor, id, "object").await?;
+        }
+        if !actor.is_admin() {
+            for name in &tag_names {
+                if self.store.objects_named("TAG", name).await?.is_empty() {
+                    return Err(Error::PrivilegeRequired {
+                        user: actor.name.clone(),
+                        privilege: "ADMINISTRATION".into(),
+                        action: format!(
+                            "create the tag '{name}' (only administrators create tags; anyone \
+                             who may change an object may attach existing ones)"
+                        ),
+                    });
+                }
+            }
         }
         self.store
-            .assign_tags(ids, tag_names, actor.user_id(), crate::now_millis())
+            .assign_tags(&ids, &tag_names, actor.user_id(), crate::now_millis())
             .await
     }
 }

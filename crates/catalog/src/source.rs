@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use searchlight_search::{DataType, SourceModel};
 
+use crate::files::{FileRoots, FileScope};
+use crate::secrets::SealedSecret;
+
 /// A searchable source.
 #[derive(Debug, Clone)]
 pub struct SearchSource {
@@ -34,6 +37,19 @@ pub struct SearchSource {
     /// Join only the tables a search touches (TML `join_progressive`, default true); when
     /// false, every join applies to every search.
     pub progressive: bool,
+}
+
+impl SearchSource {
+    /// The source with `roots` as the file roots of every LOCAL_FILES table: what a search
+    /// checks each file against when it opens it (see [`FileScope`]).
+    pub fn with_file_roots(mut self, roots: &FileRoots) -> Self {
+        for table in &mut self.tables {
+            if let TableLocation::Files { scope, .. } = &mut table.location {
+                scope.roots = roots.clone();
+            }
+        }
+        self
+    }
 }
 
 /// Where a model column's values come from.
@@ -71,7 +87,8 @@ pub struct PhysicalColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableLocation {
     /// Parquet or CSV files on the server: one file, every matching file of a folder, or a
-    /// glob. Paths are absolute and were checked against the file roots at import.
+    /// glob. Paths are absolute and were checked against the file roots at import; every
+    /// file is checked against `scope` again, links resolved, each time a search opens it.
     Files {
         path: PathBuf,
         format: FileFormat,
@@ -79,6 +96,8 @@ pub enum TableLocation {
         in_memory: bool,
         /// Identifies the connection, for per-connection caches.
         connection_id: String,
+        /// What the table may read, and how messages name its files.
+        scope: FileScope,
     },
     /// A table in PostgreSQL (queries pushed down).
     Postgres {
@@ -113,8 +132,15 @@ pub struct PostgresConnection {
     pub port: u16,
     pub database: String,
     pub user: String,
-    /// The password itself, when the TML gives one.
-    pub password: Option<String>,
+    /// The password when the TML gives one, sealed under the server's key (the stored and
+    /// exported TML hold a placeholder). Read it with
+    /// [`crate::secrets::Secrets::connection_password`], never directly.
+    #[serde(
+        default,
+        rename = "sealed_password",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub password: Option<SealedSecret>,
     /// The environment variable holding the password (`password_env`), preferred over
     /// storing a password.
     pub password_env: Option<String>,

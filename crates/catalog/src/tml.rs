@@ -80,6 +80,31 @@ impl std::fmt::Display for DocumentKind {
     }
 }
 
+/// Refuses a NUL character in any key or text of the tree (YAML's `\0` and JSON's `\u0000`
+/// escapes decode to it): no name holds one, and PostgreSQL can store none.
+fn reject_nul(tree: &Value) -> Result<(), String> {
+    // The text is not echoed: it may be a password.
+    let nul = |text: &str| {
+        text.contains('\0')
+            .then(|| "a value holds a NUL character, which TML text may not contain".to_string())
+    };
+    let mut pending = vec![tree];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(text) => nul(text).map_or(Ok(()), Err)?,
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => {
+                for (key, item) in map {
+                    nul(key).map_or(Ok(()), Err)?;
+                    pending.push(item);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A TML document read from text: its kind, its `guid` (if any) and the whole tree.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -102,6 +127,7 @@ impl Document {
 
     /// A document from an already parsed tree (TML sent as a JSON object).
     pub fn from_tree(tree: Value) -> Result<Self, String> {
+        reject_nul(&tree)?;
         let object = tree.as_object().ok_or("a TML document must be a mapping")?;
         let kinds: Vec<DocumentKind> = DocumentKind::ALL
             .into_iter()

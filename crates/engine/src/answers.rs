@@ -2,18 +2,24 @@
 //! source the caller may read, or every visualization of a pinboard — with the v1 paging
 //! rules. It ties the catalog (what exists, who may read it), the binder (the language) and
 //! the [`Engine`] (the rows) together.
+//!
+//! Every search takes its turn from the engine ([`Engine::admit`]) before it is parsed, and
+//! is parsed, bound and run under the query timeout ([`Engine::search_text`]); a search text
+//! over the length limit is refused before anything else. A pinboard runs each visualization
+//! once (a `vizid` given twice is answered once) and at most as many at once as searches may
+//! run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 
 use searchlight_catalog::resolve::VisualizationPlan;
 use searchlight_catalog::source::SearchSource;
 use searchlight_catalog::{Actor, Catalog};
 use searchlight_errors::{Error, Result};
-use searchlight_search::{SearchContext, check_runtime_operator, compile, runtime_filter};
+use searchlight_search::{SearchContext, SearchPlan, check_runtime_operator, runtime_filter};
 
 use crate::{Engine, Page, SearchResult};
 
@@ -47,6 +53,11 @@ pub struct PageWindow {
     pub size: usize,
 }
 
+/// The largest row a page may start at: 2^53 - 1, the largest integer every JSON client
+/// reads exactly. No answer has that many rows; a larger offset is a client's mistake (or
+/// an overflow in it), answered 400 rather than an empty page.
+pub const MAX_ROW_OFFSET: u64 = (1 << 53) - 1;
+
 impl PageWindow {
     /// The v1 rules (API-DECISIONS "Data"): `batchsize` up to the row cap; `pagenumber`
     /// (1-based) wins over `offset` when given; `offset` is 0-based.
@@ -63,7 +74,19 @@ impl PageWindow {
             }
         };
         let offset = match (request.page_number, request.offset) {
-            (Some(page), _) if page >= 1 => (page as usize - 1).saturating_mul(size),
+            (Some(page), _) if page >= 1 => (page as u64 - 1)
+                .checked_mul(size as u64)
+                .filter(|offset| *offset <= MAX_ROW_OFFSET)
+                .ok_or_else(|| {
+                    Error::invalid_parameter(
+                        "pagenumber",
+                        page.to_string(),
+                        format!(
+                            "a page whose first row, (pagenumber - 1) × batchsize, is at most \
+                             {MAX_ROW_OFFSET}"
+                        ),
+                    )
+                })?,
             (Some(page), _) => {
                 return Err(Error::invalid_parameter(
                     "pagenumber",
@@ -71,16 +94,18 @@ impl PageWindow {
                     "a page number ≥ 1 (pages are numbered from 1), or -1",
                 ));
             }
-            (None, Some(offset)) if offset >= 0 => offset as usize,
+            (None, Some(offset)) if (0..=MAX_ROW_OFFSET as i64).contains(&offset) => offset as u64,
             (None, Some(offset)) => {
                 return Err(Error::invalid_parameter(
                     "offset",
                     offset.to_string(),
-                    "a 0-based row offset ≥ 0, or -1",
+                    format!("a 0-based row offset from 0 to {MAX_ROW_OFFSET}, or -1"),
                 ));
             }
             (None, None) => 0,
         };
+        // At most 2^53 - 1, which fits usize on every platform Searchlight builds for.
+        let offset = offset as usize;
         Ok(Self { offset, size })
     }
 
@@ -139,18 +164,22 @@ impl Answers {
         query: &str,
         window: PageWindow,
     ) -> Result<SearchResult> {
+        // A text over the limit costs nothing more than this check.
+        self.engine.config().search_limits.check_length(query)?;
         let source = self.catalog.search_source(actor, source_id).await?;
+        let _turn = self.engine.admit(1).await?;
         let context = self.clock.context();
-        let plan = compile(&source.model, query, &context)?;
         self.engine
-            .search(&source, &plan, &context, window.page())
+            .search_text(&source, query, &context, window.page(), |_| Ok(()))
             .await
     }
 
-    /// Runs the visualizations of a pinboard (or answer) concurrently: all of them in the
-    /// pinboard's order, or only `viz_ids` in the order given. Runtime filters apply to
-    /// every visualization whose source has the column. One visualization failing does not
-    /// fail the others: its entry carries the error.
+    /// Runs the visualizations of a pinboard (or answer): all of them in the pinboard's
+    /// order, or only `viz_ids` in the order given (each once: a repeated id is answered
+    /// once, where it first appears). They run concurrently, at most as many at once as the
+    /// engine runs searches; the call waits for its turns like a search. Runtime filters
+    /// apply to every visualization whose source has the column. One visualization failing
+    /// does not fail the others: its entry carries the error.
     pub async fn pinboard(
         &self,
         actor: &Actor,
@@ -165,56 +194,74 @@ impl Answers {
         let pinboard = self.catalog.pinboard(actor, pinboard_id).await?;
         let chosen: Vec<VisualizationPlan> = match viz_ids {
             None => pinboard.visualizations,
-            Some(ids) => ids
-                .iter()
-                .map(|id| {
-                    pinboard
-                        .visualizations
-                        .iter()
-                        .find(|v| &v.id == id)
-                        .cloned()
-                        .ok_or_else(|| Error::UnknownObject {
-                            kind: format!("visualization of pinboard '{}'", pinboard.name),
-                            id: id.clone(),
-                        })
-                })
-                .collect::<Result<_>>()?,
+            Some(ids) => {
+                let mut seen: HashSet<&str> = HashSet::new();
+                ids.iter()
+                    .filter(|id| seen.insert(id.as_str()))
+                    .map(|id| {
+                        pinboard
+                            .visualizations
+                            .iter()
+                            .find(|v| &v.id == id)
+                            .cloned()
+                            .ok_or_else(|| Error::UnknownObject {
+                                kind: format!("visualization of pinboard '{}'", pinboard.name),
+                                id: id.clone(),
+                            })
+                    })
+                    .collect::<Result<_>>()?
+            }
         };
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
         // Each source is resolved once even when several visualizations use it.
-        let mut sources: HashMap<String, Result<SearchSource, String>> = HashMap::new();
+        let mut sources: HashMap<String, Result<SearchSource>> = HashMap::new();
         for viz in &chosen {
             if !sources.contains_key(&viz.answer.source_id) {
-                let source = self
-                    .catalog
-                    .answer_source(&viz.answer)
-                    .await
-                    .map_err(|e| e.to_string());
+                let source = self.catalog.answer_source(&viz.answer).await;
                 sources.insert(viz.answer.source_id.clone(), source);
             }
         }
+        let together = chosen.len().min(self.engine.max_concurrent_searches());
+        let _turns = self.engine.admit(together).await?;
         let context = self.clock.context();
-        let runs = chosen.iter().map(|viz| {
-            let source = &sources[&viz.answer.source_id];
-            async move {
-                let result = match source {
-                    Ok(source) => {
-                        self.run_visualization(source, viz, filters, &context, window)
-                            .await
-                    }
-                    Err(reason) => Err(Error::invalid_parameter(
-                        "id",
-                        &viz.id,
-                        format!("a visualization whose worksheet resolves ({reason})"),
-                    )),
-                };
-                VisualizationAnswer {
-                    id: viz.id.clone(),
-                    name: viz.name.clone(),
-                    result,
+        let context = &context;
+        let sources = &sources;
+        // Collected first: a stream over a lazy `map` of borrowing closures is not `Send`
+        // for every lifetime, which axum's handlers need.
+        let runs: Vec<_> = chosen
+            .iter()
+            .enumerate()
+            .map(|(index, viz)| {
+                let source = sources.get(&viz.answer.source_id);
+                async move {
+                    let result = match source {
+                        Some(Ok(source)) => {
+                            self.run_visualization(source, viz, filters, context, window)
+                                .await
+                        }
+                        Some(Err(err)) => Err(source_failure(viz, err)),
+                        None => Err(Error::internal(format!(
+                            "the source of visualization '{}' was not resolved",
+                            viz.id
+                        ))),
+                    };
+                    let answer = VisualizationAnswer {
+                        id: viz.id.clone(),
+                        name: viz.name.clone(),
+                        result,
+                    };
+                    (index, answer)
                 }
-            }
-        });
-        Ok(join_all(runs).await)
+            })
+            .collect();
+        let mut answers: Vec<(usize, VisualizationAnswer)> = stream::iter(runs)
+            .buffer_unordered(together.max(1))
+            .collect()
+            .await;
+        answers.sort_by_key(|(index, _)| *index);
+        Ok(answers.into_iter().map(|(_, answer)| answer).collect())
     }
 
     async fn run_visualization(
@@ -225,17 +272,44 @@ impl Answers {
         context: &SearchContext,
         window: PageWindow,
     ) -> Result<SearchResult> {
-        let mut plan = compile(&source.model, &viz.answer.search_query, context)?;
-        for filter in filters {
-            if let Some(predicate) =
-                runtime_filter(&source.model, &filter.column, &filter.op, &filter.values)?
-            {
-                plan.row_filters.push(predicate);
+        let model = &source.model;
+        let add_filters = move |plan: &mut SearchPlan| -> Result<()> {
+            for filter in filters {
+                if let Some(predicate) =
+                    runtime_filter(model, &filter.column, &filter.op, &filter.values)?
+                {
+                    plan.row_filters.push(predicate);
+                }
             }
-        }
+            Ok(())
+        };
         self.engine
-            .search(source, &plan, context, window.page())
+            .search_text(
+                source,
+                &viz.answer.search_query,
+                context,
+                window.page(),
+                add_filters,
+            )
             .await
+    }
+}
+
+/// A visualization whose source did not resolve: a public error stays what it says (the
+/// source is gone or unreadable), wrapped to name the visualization; a fault stays a fault,
+/// its details for the log only.
+fn source_failure(viz: &VisualizationPlan, err: &Error) -> Error {
+    if err.is_client_error() {
+        Error::invalid_parameter(
+            "id",
+            &viz.id,
+            format!("a visualization whose worksheet resolves ({err})"),
+        )
+    } else {
+        Error::internal(format!(
+            "resolving the source of visualization '{}' failed: {err}",
+            viz.id
+        ))
     }
 }
 
@@ -290,5 +364,25 @@ mod tests {
         assert_eq!(window(0, -1, -1).unwrap_err().name(), "InvalidParameter");
         assert_eq!(window(10, 0, -1).unwrap_err().name(), "InvalidParameter");
         assert_eq!(window(10, -1, -5).unwrap_err().name(), "InvalidParameter");
+    }
+
+    #[test]
+    fn a_page_starts_at_most_at_the_largest_exact_json_integer() {
+        let huge = i64::MAX;
+        for (batch, page, offset) in [
+            (huge, huge, -1),
+            (10, 922_337_203_685_477_581, -1),
+            (-1, -1, huge),
+        ] {
+            let err = window(batch, page, offset).unwrap_err();
+            assert_eq!(err.name(), "InvalidParameter", "{batch} {page} {offset}");
+        }
+        let last = window(1, (MAX_ROW_OFFSET + 1) as i64, -1).unwrap();
+        assert_eq!(last.offset as u64, MAX_ROW_OFFSET);
+        assert!(window(1, (MAX_ROW_OFFSET + 2) as i64, -1).is_err());
+        assert_eq!(
+            window(-1, -1, MAX_ROW_OFFSET as i64).unwrap().offset as u64,
+            MAX_ROW_OFFSET
+        );
     }
 }

@@ -16,9 +16,17 @@
 //! under the configured timeout; when it expires, or when the caller drops the future (the
 //! client went away), the DataFusion work is cancelled.
 //!
+//! Everything a search may use is bounded ([`EngineConfig`]): its text (length and tokens,
+//! checked before it is parsed; parsing and binding run on the blocking pool, inside the
+//! timeout: [`Engine::search_text`]), the searches running at once and waiting for a turn
+//! ([`Engine::admit`]), the memory DataFusion holds for all of them (one memory pool; a search
+//! that needs more fails with [`Error::QueryMemoryExceeded`], nothing spills to disk) and the
+//! bytes of in-memory tables (least recently used ones are dropped past the limit).
+//!
 //! The engine also implements [`searchlight_catalog::files::FileSchemaProbe`], which TML import
 //! uses to check `db_column_name`s and `data_type`s against the files.
 
+mod admission;
 pub mod answers;
 mod cell;
 mod coop;
@@ -35,30 +43,67 @@ use std::time::Duration;
 use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use searchlight_catalog::source::SearchSource;
 use searchlight_errors::{Error, Result};
-use searchlight_search::{ColumnId, DataType, Predicate, SearchContext, SearchPlan};
+use searchlight_search::{
+    ColumnId, DataType, Limits, Predicate, SearchContext, SearchPlan, SourceModel,
+};
 
+pub use admission::SearchPermit;
 pub use cell::Cell;
 
-use crate::files::readable_error;
+use crate::admission::Admission;
+use crate::files::{readable_error, redact_source_paths};
 use crate::joins::plan_joins;
 use crate::tables::{MemoryCache, OpenedTable, open_table};
 use crate::translate::{QueryParts, predicate_columns};
+
+/// A mebibyte, the unit of the memory settings.
+pub const MB: usize = 1024 * 1024;
+
+/// The default of [`EngineConfig::max_concurrent_searches`]: twice the number of cores, at
+/// least 4.
+pub fn default_max_concurrent_searches() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .saturating_mul(2)
+        .max(4)
+}
 
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
     /// The most rows one page may hold (`batchsize=-1` means this many).
     pub row_cap: usize,
-    /// A search running longer is cancelled with [`Error::QueryTimeout`].
+    /// A search running longer is cancelled with [`Error::QueryTimeout`]. Parsing and binding
+    /// the search count.
     pub query_timeout: Duration,
     /// DataFusion's parallelism; `None`: the number of cores.
     pub target_partitions: Option<usize>,
+    /// The longest search and the most tokens it may hold (default [`Limits::DEFAULT`]:
+    /// 10,000 characters, 1,000 tokens); a longer one is a 400 before it is parsed.
+    pub search_limits: Limits,
+    /// The bytes DataFusion may hold for all the searches running at once (hash tables,
+    /// sorts, join build sides; default 4096 MB). A search that needs more than is free fails
+    /// with [`Error::QueryMemoryExceeded`]; searches never spill to disk.
+    pub query_memory_limit: usize,
+    /// The most searches running at once, each visualization of a pinboard counting one;
+    /// `None`: twice the number of cores, at least 4.
+    pub max_concurrent_searches: Option<usize>,
+    /// The most requests waiting for a turn to search (default 64); one more is refused at
+    /// once with [`Error::Overloaded`] (503 with `Retry-After`).
+    pub max_queued_searches: usize,
+    /// How long a request waits for its turn before [`Error::Overloaded`] (default 10 s).
+    pub queue_timeout: Duration,
+    /// The bytes of in-memory tables kept (default 4096 MB): past it the least recently used
+    /// tables are dropped, and read again when a search needs them; a table larger than this
+    /// is read from its files by every search instead.
+    pub memory_table_cache: usize,
 }
 
 impl Default for EngineConfig {
@@ -67,6 +112,12 @@ impl Default for EngineConfig {
             row_cap: 100_000,
             query_timeout: Duration::from_secs(30),
             target_partitions: None,
+            search_limits: Limits::DEFAULT,
+            query_memory_limit: 4096 * MB,
+            max_concurrent_searches: None,
+            max_queued_searches: 64,
+            queue_timeout: Duration::from_secs(10),
+            memory_table_cache: 4096 * MB,
         }
     }
 }
@@ -118,6 +169,7 @@ struct Inner {
     config: EngineConfig,
     session: SessionContext,
     memory: MemoryCache,
+    admission: Admission,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,15 +183,20 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// An engine with its DataFusion session.
     pub fn new(config: EngineConfig) -> Result<Self> {
-        let partitions = config.target_partitions.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let partitions = config.target_partitions.unwrap_or(cores);
         // DataFusion caches directory listings forever by default; files must be live, so
         // the engine lists them itself on every query and DataFusion's listing cache is off.
         // (Its file-metadata caches check size and modification time and stay on.)
         let caches = CacheManagerConfig::default().with_list_files_cache_limit(0);
+        // One memory pool for every search: the bound on what DataFusion holds at once. No
+        // spilling: a search over the limit fails with a clear error instead of filling a
+        // temporary folder.
+        let no_spilling = DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled);
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(caches)
+            .with_memory_limit(config.query_memory_limit.max(1), 1.0)
+            .with_disk_manager_builder(no_spilling)
             .build_arc()
             .map_err(|err| Error::internal(format!("starting DataFusion failed: {err}")))?;
         let session_config = SessionConfig::new()
@@ -152,11 +209,20 @@ impl Engine {
             .with_physical_optimizer_rule(Arc::new(coop::CooperativeJoins))
             .build();
         let session = SessionContext::new_with_state(state);
+        let admission = Admission::new(
+            config
+                .max_concurrent_searches
+                .unwrap_or_else(default_max_concurrent_searches),
+            config.max_queued_searches,
+            config.queue_timeout,
+        );
+        let memory = MemoryCache::new(config.memory_table_cache);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 session,
-                memory: MemoryCache::default(),
+                memory,
+                admission,
             }),
         })
     }
@@ -180,6 +246,25 @@ impl Engine {
         self.inner.memory.loads()
     }
 
+    /// The bytes of the tables held in memory (at most the configured cache limit once a
+    /// load has finished).
+    pub fn memory_table_bytes(&self) -> usize {
+        self.inner.memory.bytes()
+    }
+
+    /// Turns for `searches` searches run together (at least one, at most
+    /// [`Engine::max_concurrent_searches`]): given back when the permit is dropped. Waits in
+    /// the bounded queue when they are taken; [`Error::Overloaded`] when the queue is full or
+    /// the wait runs out.
+    pub async fn admit(&self, searches: usize) -> Result<SearchPermit> {
+        self.inner.admission.admit(searches).await
+    }
+
+    /// The most searches that run at once.
+    pub fn max_concurrent_searches(&self) -> usize {
+        self.inner.admission.capacity()
+    }
+
     pub(crate) fn session_state(&self) -> SessionState {
         self.inner.session.state()
     }
@@ -193,8 +278,40 @@ impl Engine {
         context: &SearchContext,
         page: Page,
     ) -> Result<SearchResult> {
+        self.within_timeout(source, self.run(source, plan, context, page))
+            .await
+    }
+
+    /// Parses and binds `query` against `source` (within the configured limits, on Tokio's
+    /// blocking pool), lets `refine` add to the plan (pinboarddata's runtime filters) and runs
+    /// it: all of it under the query timeout, so no part of a search escapes it.
+    pub async fn search_text<F>(
+        &self,
+        source: &SearchSource,
+        query: &str,
+        context: &SearchContext,
+        page: Page,
+        refine: F,
+    ) -> Result<SearchResult>
+    where
+        F: FnOnce(&mut SearchPlan) -> Result<()> + Send,
+    {
+        let work = async move {
+            let mut plan = self.compile(&source.model, query, context).await?;
+            refine(&mut plan)?;
+            self.run(source, &plan, context, page).await
+        };
+        self.within_timeout(source, work).await
+    }
+
+    /// `work` under the query timeout: [`Error::QueryTimeout`] when it expires.
+    async fn within_timeout<T>(
+        &self,
+        source: &SearchSource,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
         let timeout = self.inner.config.query_timeout;
-        match tokio::time::timeout(timeout, self.run(source, plan, context, page)).await {
+        match tokio::time::timeout(timeout, work).await {
             Ok(result) => result,
             // Dropping the query's future dropped its stream, which stops DataFusion's tasks.
             Err(_) => Err(Error::QueryTimeout {
@@ -202,6 +319,28 @@ impl Engine {
                 source_name: source.name.clone(),
             }),
         }
+    }
+
+    /// Parses and binds a search within the configured limits. A text over the length limit
+    /// is refused here, at once; the rest runs on the blocking pool so that a long search
+    /// never holds an async worker (if the timeout fires first, the bounded work finishes
+    /// there unobserved).
+    async fn compile(
+        &self,
+        model: &SourceModel,
+        query: &str,
+        context: &SearchContext,
+    ) -> Result<SearchPlan> {
+        let limits = self.inner.config.search_limits;
+        limits.check_length(query)?;
+        let model = model.clone();
+        let query = query.to_owned();
+        let context = *context;
+        tokio::task::spawn_blocking(move || {
+            searchlight_search::compile_with(&model, &query, &context, &limits)
+        })
+        .await
+        .map_err(|err| Error::internal(format!("parsing and binding a search stopped: {err}")))?
     }
 
     async fn run(
@@ -262,7 +401,8 @@ impl Engine {
         })?;
         tracing::debug!(source = %source.name, plan = %logical.display_indent(), "search plan");
 
-        let unreadable = |err: DataFusionError| execution_error(source, err);
+        let memory_limit = self.inner.config.query_memory_limit;
+        let unreadable = |err: DataFusionError| execution_error(source, memory_limit, err);
         let frame = session
             .execute_logical_plan(logical)
             .await
@@ -361,11 +501,22 @@ fn validate_columns(source: &SearchSource, used: &BTreeSet<ColumnId>) -> Result<
     Ok(())
 }
 
-/// An error while the query runs: data that does not read as declared (a value that does
-/// not parse, a file that vanished or is corrupt) is the data owner's problem (400); anything
-/// else is a fault.
-fn execution_error(source: &SearchSource, err: DataFusionError) -> Error {
+/// An error while the query runs: more memory than the pool has free is the search's size
+/// (400, naming the limit); data that does not read as declared (a value that does not parse,
+/// a file that vanished or is corrupt) is the data owner's problem (400); anything else is a
+/// fault.
+fn execution_error(source: &SearchSource, memory_limit: usize, err: DataFusionError) -> Error {
     let root = err.find_root();
+    // An operator may pass the pool's refusal on as text inside another error.
+    let out_of_memory = matches!(root, DataFusionError::ResourcesExhausted(_))
+        || err.to_string().contains("Resources exhausted");
+    if out_of_memory {
+        tracing::info!(source = %source.name, error = %root, "search stopped at the memory limit");
+        return Error::QueryMemoryExceeded {
+            source_name: source.name.clone(),
+            limit: format_bytes(memory_limit),
+        };
+    }
     let is_data_problem = match root {
         DataFusionError::ArrowError(arrow, _) => matches!(
             **arrow,
@@ -384,10 +535,22 @@ fn execution_error(source: &SearchSource, err: DataFusionError) -> Error {
     if is_data_problem {
         Error::SearchDataUnreadable {
             source_name: source.name.clone(),
-            reason: readable_error(&root.to_string()),
+            // A file that vanished mid-search is named without the server's folders.
+            reason: redact_source_paths(source, &readable_error(&root.to_string())),
         }
     } else {
         Error::internal(format!("search on '{}' failed: {err}", source.name))
+    }
+}
+
+/// A memory size for messages: `4096 MB`, `512 KB`, `100 bytes`.
+fn format_bytes(bytes: usize) -> String {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
+        format!("{} MB", bytes / MB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -417,7 +580,16 @@ mod tests {
         fn send<T: Send>(_: &T) {}
         fn shared<T: Send + Sync + Clone>() {}
         send(&engine.search(source, plan, context, Page::first_rows()));
+        send(&engine.search_text(source, "[x]", context, Page::first_rows(), |_| Ok(())));
+        send(&engine.admit(1));
         shared::<Engine>();
+    }
+
+    #[test]
+    fn memory_sizes_read_naturally() {
+        assert_eq!(format_bytes(4096 * MB), "4096 MB");
+        assert_eq!(format_bytes(512 * 1024), "512 KB");
+        assert_eq!(format_bytes(100), "100 bytes");
     }
 
     #[test]

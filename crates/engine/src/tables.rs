@@ -1,14 +1,21 @@
 //! Opening a source's table instances for one query, and the per-connection in-memory cache.
 //!
-//! Files are listed on every query (so changes are visible at once). A connection with
+//! Files are listed on every query (so changes are visible at once), and each is checked
+//! against the table's file scope as it is listed (see `files`). A connection with
 //! `in_memory` keeps each table as Arrow batches keyed by the fingerprint of its files (path,
-//! size, modification time of every file) and the schema they are read with: when any file
-//! changes, appears or disappears, the next query reads the table again.
+//! size, modification time, device, inode and change time of every file) and the schema they
+//! are read with: when any file changes, appears or disappears, the next query reads the
+//! table again. Without `in_memory`, what DataFusion caches about a file that changed
+//! unnoticed by it (same size and modification time) is forgotten before the query.
 //!
 //! A load runs as its own task and is shared: concurrent first queries of a table wait for
 //! the same load instead of each reading the files, and a load outlives a query that timed
 //! out or was abandoned, so a table slower to load than the query timeout still ends up in
 //! memory for the next query.
+//!
+//! The cache holds at most its limit in bytes (`memory_table_cache_mb`): after a load, the
+//! least recently used tables are dropped until the rest fit. A table larger than the whole
+//! limit is not kept, and while its files stay the same searches read them directly.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,14 +32,17 @@ use futures::future::{BoxFuture, Shared};
 use searchlight_catalog::source::{FileFormat, SourceTable, TableLocation};
 use searchlight_errors::{Error, Result};
 
-use crate::files::{FileEntry, FileReader, csv_read_schema, list_files_async, readable_error};
+use crate::files::{
+    FileEntry, FileReader, FileVersions, ListError, csv_read_schema, list_files_async,
+    readable_error,
+};
 
 /// A table instance ready to scan.
 pub(crate) struct OpenedTable {
     pub provider: Arc<dyn TableProvider>,
     /// The columns as read from the files (before presenting them as their declared types).
     pub schema: SchemaRef,
-    /// Where the files are, for messages.
+    /// Where the files are, for messages: as the TML names them, never absolute.
     pub path: String,
 }
 
@@ -49,6 +59,10 @@ struct Loaded {
     files: Vec<FileEntry>,
     schema: SchemaRef,
     table: Arc<MemTable>,
+    /// The memory its batches hold.
+    bytes: usize,
+    /// When a query last used it (a tick of [`MemoryCache::tick`]).
+    last_used: AtomicU64,
 }
 
 impl Loaded {
@@ -67,6 +81,8 @@ struct SlotState {
     loaded: Option<Arc<Loaded>>,
     /// The load under way: the files and schema it reads, and its result.
     loading: Option<(Vec<FileEntry>, SchemaRef, SharedLoad)>,
+    /// Files whose table was larger than the whole cache: read from the files, not loaded.
+    too_large: Option<Vec<FileEntry>>,
 }
 
 type Slot = Arc<Mutex<SlotState>>;
@@ -80,15 +96,93 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Tables of `in_memory` connections.
-#[derive(Default)]
 pub(crate) struct MemoryCache {
     slots: Mutex<HashMap<CacheKey, Slot>>,
     /// Tables read into memory so far (a diagnostic, and how tests see that concurrent first
     /// queries load once).
     loads: Arc<AtomicU64>,
+    /// The most bytes of tables kept.
+    limit: usize,
+    /// Ticks for the least-recently-used order.
+    clock: AtomicU64,
+    /// The file versions searches read last (for every table, in memory or not).
+    versions: FileVersions,
 }
 
 impl MemoryCache {
+    /// A cache that keeps at most `limit` bytes of tables.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            slots: Mutex::default(),
+            loads: Arc::default(),
+            limit,
+            clock: AtomicU64::new(0),
+            versions: FileVersions::default(),
+        }
+    }
+
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The bytes of the tables held now.
+    pub fn bytes(&self) -> usize {
+        let slots: Vec<Slot> = lock(&self.slots).values().cloned().collect();
+        slots
+            .iter()
+            .filter_map(|slot| lock(slot).loaded.as_ref().map(|loaded| loaded.bytes))
+            .sum()
+    }
+
+    /// Drops the least recently used tables until the ones held fit the limit. A dropped
+    /// table larger than the whole limit is remembered with its files' versions, so that
+    /// searches read those files instead of loading the table again.
+    fn enforce_limit(&self) {
+        let slots: Vec<Slot> = lock(&self.slots).values().cloned().collect();
+        let mut held: Vec<(u64, usize, Slot)> = Vec::new();
+        for slot in slots {
+            let entry = lock(&slot)
+                .loaded
+                .as_ref()
+                .map(|loaded| (loaded.last_used.load(Ordering::Relaxed), loaded.bytes));
+            if let Some((used, bytes)) = entry {
+                held.push((used, bytes, slot));
+            }
+        }
+        let mut total: usize = held.iter().map(|(_, bytes, _)| *bytes).sum();
+        if total <= self.limit {
+            return;
+        }
+        // Tables larger than the whole limit first (they cannot stay), then the least
+        // recently used.
+        held.sort_by_key(|(used, bytes, _)| (*bytes <= self.limit, *used));
+        for (used, bytes, slot) in held {
+            if total <= self.limit {
+                break;
+            }
+            let mut state = lock(&slot);
+            // Skipped if used or replaced since it was counted.
+            let unchanged = state
+                .loaded
+                .as_ref()
+                .is_some_and(|loaded| loaded.last_used.load(Ordering::Relaxed) == used);
+            if !unchanged {
+                continue;
+            }
+            if let Some(dropped) = state.loaded.take() {
+                if dropped.bytes > self.limit {
+                    state.too_large = Some(dropped.files.clone());
+                }
+                total = total.saturating_sub(bytes);
+                tracing::info!(
+                    bytes,
+                    limit = self.limit,
+                    "dropped a table from memory (memory_table_cache_mb)"
+                );
+            }
+        }
+    }
+
     fn slot(&self, key: CacheKey) -> Slot {
         Arc::clone(lock(&self.slots).entry(key).or_default())
     }
@@ -120,6 +214,7 @@ pub(crate) async fn open_table(
         format,
         in_memory,
         connection_id,
+        scope,
     } = &table.location
     else {
         return Err(Error::TableLocationUnsupported {
@@ -127,14 +222,33 @@ pub(crate) async fn open_table(
             location: "a PostgreSQL connection".to_owned(),
         });
     };
-    let shown = path.display().to_string();
-    let unavailable = |reason: String| Error::TableFilesUnavailable {
-        table: table.name.clone(),
-        path: shown.clone(),
-        reason,
+    // Messages name the files as the TML does; the log has where they are.
+    let shown = scope.shown(path);
+    let unavailable = |reason: String| {
+        tracing::debug!(
+            table = %table.name,
+            path = %path.display(),
+            %reason,
+            "table files unavailable"
+        );
+        Error::TableFilesUnavailable {
+            table: table.name.clone(),
+            path: shown.clone(),
+            reason: scope.redact(&reason),
+        }
     };
-    let files = list_files_async(path, *format).await.map_err(unavailable)?;
+    let files = list_files_async(path, *format, scope)
+        .await
+        .map_err(|err| match err {
+            ListError::Outside { file } => Error::TableFileOutsideRoots {
+                table: table.name.clone(),
+                path: shown.clone(),
+                file: scope.shown(&file),
+            },
+            ListError::Unavailable(reason) => unavailable(reason),
+        })?;
     let state = ctx.state();
+    cache.versions.forget_changed(&state, &files);
     let reader = FileReader::new(&state, *format, path);
     let inferred = reader
         .infer_schema(&state, &files, 0)
@@ -167,7 +281,15 @@ pub(crate) async fn open_table(
             .as_ref()
             .filter(|l| l.is_for(&files, &schema))
         {
+            loaded.last_used.store(cache.tick(), Ordering::Relaxed);
             return Ok(in_memory_table(loaded, shown));
+        }
+        if current.too_large.as_ref() == Some(&files) {
+            return Ok(OpenedTable {
+                provider: Arc::new(listing),
+                schema,
+                path: shown,
+            });
         }
         match &current.loading {
             Some((loading_files, loading_schema, load))
@@ -191,6 +313,8 @@ pub(crate) async fn open_table(
         }
     };
     let loaded = load.await.map_err(unavailable)?;
+    loaded.last_used.store(cache.tick(), Ordering::Relaxed);
+    cache.enforce_limit();
     Ok(in_memory_table(&loaded, shown))
 }
 
@@ -219,7 +343,14 @@ fn start_load(
         }
         .await;
         let table = batches
-            .and_then(|batches| MemTable::try_new(Arc::clone(&schema), batches))
+            .and_then(|batches| {
+                let bytes = batches
+                    .iter()
+                    .flatten()
+                    .map(|batch| batch.get_array_memory_size())
+                    .sum::<usize>();
+                MemTable::try_new(Arc::clone(&schema), batches).map(|table| (table, bytes))
+            })
             .map_err(|err| readable_error(&err.to_string()));
         let mut current = lock(&slot);
         let still_wanted = current
@@ -231,10 +362,13 @@ fn start_load(
         if still_wanted {
             current.loading = None;
         }
+        let (table, bytes) = table?;
         let loaded = Arc::new(Loaded {
             files,
             schema,
-            table: Arc::new(table?),
+            table: Arc::new(table),
+            bytes,
+            last_used: AtomicU64::new(0),
         });
         if still_wanted {
             current.loaded = Some(Arc::clone(&loaded));

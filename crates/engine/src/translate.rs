@@ -139,7 +139,7 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
         .chain(model_filters.iter())
         .map(|predicate| predicate_expr(predicate, &|operand| columns.row_operand(operand)))
         .collect::<Result<_>>()?;
-    if let Some(condition) = row_filters.into_iter().reduce(and) {
+    if let Some(condition) = balanced(row_filters, and) {
         builder = builder.filter(condition).map_err(plan_fault)?;
     }
 
@@ -257,7 +257,7 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
         .iter()
         .map(|predicate| predicate_expr(predicate, &group_operand))
         .collect::<Result<_>>()?;
-    if let Some(condition) = group_filters.into_iter().reduce(and) {
+    if let Some(condition) = balanced(group_filters, and) {
         builder = builder.filter(condition).map_err(plan_fault)?;
     }
 
@@ -608,21 +608,42 @@ fn predicate_expr(
             let (value, data_type) = operand(&condition.operand)?;
             test_expr(value, data_type, &condition.test)
         }
-        Predicate::And(parts) => parts
-            .iter()
-            .map(|part| predicate_expr(part, operand))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .reduce(and)
-            .unwrap_or_else(|| lit(true)),
-        Predicate::Or(parts) => parts
-            .iter()
-            .map(|part| predicate_expr(part, operand))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .reduce(or)
-            .unwrap_or_else(|| lit(false)),
+        Predicate::And(parts) => balanced(
+            parts
+                .iter()
+                .map(|part| predicate_expr(part, operand))
+                .collect::<Result<Vec<_>>>()?,
+            and,
+        )
+        .unwrap_or_else(|| lit(true)),
+        Predicate::Or(parts) => balanced(
+            parts
+                .iter()
+                .map(|part| predicate_expr(part, operand))
+                .collect::<Result<Vec<_>>>()?,
+            or,
+        )
+        .unwrap_or_else(|| lit(false)),
     })
+}
+
+/// `parts` joined by `combine` (AND, OR) as a balanced tree, in their order: its depth is
+/// log₂ of their number rather than their number, so a search with many filters or values
+/// does not make DataFusion, which walks expressions recursively, recurse deeply. `None` when
+/// there are no parts.
+fn balanced(mut parts: Vec<Expr>, combine: fn(Expr, Expr) -> Expr) -> Option<Expr> {
+    while parts.len() > 1 {
+        let mut paired = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut rest = parts.into_iter();
+        while let Some(left) = rest.next() {
+            paired.push(match rest.next() {
+                Some(right) => combine(left, right),
+                None => left,
+            });
+        }
+        parts = paired;
+    }
+    parts.pop()
 }
 
 /// Whether a test compares with a date-time literal.
@@ -692,7 +713,7 @@ fn test_expr(value: Expr, data_type: DataType, test: &Test) -> Expr {
             negated,
         } => {
             let text = lower(value.clone());
-            let any = patterns
+            let matches: Vec<Expr> = patterns
                 .iter()
                 .map(|pattern| {
                     let pattern = lower(lit(pattern.as_str()));
@@ -702,8 +723,8 @@ fn test_expr(value: Expr, data_type: DataType, test: &Test) -> Expr {
                         TextOp::EndsWith => ends_with(text.clone(), pattern),
                     }
                 })
-                .reduce(or)
-                .unwrap_or_else(|| lit(false));
+                .collect();
+            let any = balanced(matches, or).unwrap_or_else(|| lit(false));
             if *negated {
                 value.is_not_null().and(any.not())
             } else {

@@ -76,7 +76,7 @@ macro_rules! error_table {
     };
 }
 
-use code::{AUTHENTICATION, BAD_REQUEST};
+use code::{AUTHENTICATION, BAD_REQUEST, INTERNAL};
 
 error_table! {
     // ---- every request ----------------------------------------------------------------
@@ -90,6 +90,12 @@ error_table! {
     /// The body could not be read as the content type it declares.
     MalformedBody { content_type: String, reason: String } = (400, BAD_REQUEST,
         "Could not read the {content_type} request body: {reason}"),
+    /// A body longer than the endpoint reads. `limit` is human-readable ("1 MiB").
+    BodyTooLarge { limit: String } = (413, BAD_REQUEST,
+        "The request body is larger than this endpoint accepts ({limit}): send less, or split the request"),
+    /// The body did not arrive in time (a client sending a byte now and then).
+    BodyTimeout { seconds: u64 } = (408, BAD_REQUEST,
+        "The request body did not arrive within {seconds} s"),
     UnsupportedContentType { content_type: String, expected: String } = (415, BAD_REQUEST,
         "Unsupported content type '{content_type}': this endpoint reads its parameters from {expected}"),
     UnknownEndpoint { method: String, path: String } = (404, BAD_REQUEST,
@@ -146,6 +152,14 @@ error_table! {
     SyncBuiltinChange { name: String, reason: String } = (400, BAD_REQUEST,
         "Principal '{name}' is built in and cannot be changed by user/sync: {reason}"),
 
+    // ---- concurrent writers -------------------------------------------------------------
+    /// Another request (on this server or another one sharing the store) changed what this
+    /// one had read before it could write, or held the store's write lock too long; the
+    /// request was tried once more and changed nothing. `what`: "the users and groups",
+    /// "the object '…'", ….
+    ConcurrentChange { what: String } = (409, BAD_REQUEST,
+        "Another request was changing {what} at the same time, so this request changed nothing: send it again"),
+
     // ---- catalog ------------------------------------------------------------------------
     /// An object id that does not exist, or that the caller may not read (the two are
     /// indistinguishable on purpose).
@@ -161,6 +175,10 @@ error_table! {
     /// Changing who may see an object needs its owner or an administrator.
     NotObjectOwner { user: String, object: String } = (403, AUTHENTICATION,
         "User '{user}' may not change the sharing of '{object}': only its owner or an administrator may"),
+    /// Changing an object (tagging it) needs its owner, an administrator or a MODIFY share;
+    /// `object` is the name of an object the caller may read.
+    ObjectNotModifiable { user: String, object: String } = (403, AUTHENTICATION,
+        "User '{user}' may not change '{object}': only its owner, an administrator or a user or group it is shared with MODIFY may"),
     InvalidSharePermission { reason: String } = (400, BAD_REQUEST,
         "Parameter 'permission' is not a valid sharing permission: {reason}"),
     UnknownPrincipalId { id: String } = (400, BAD_REQUEST,
@@ -217,11 +235,19 @@ error_table! {
     /// The search ran longer than the configured query timeout and was cancelled.
     QueryTimeout { seconds: String, source_name: String } = (400, BAD_REQUEST,
         "The search took longer than {seconds} s and was cancelled: add filters or use fewer columns to make the search on '{source_name}' faster, or ask the administrator to raise the query timeout"),
-    /// A table's files are missing or unreadable when a search runs.
+    /// A table's files are missing or unreadable when a search runs (or finding them means
+    /// looking at too many folder entries). `path` is the table's location as its TML names
+    /// it (relative to its connection's folder), never an absolute server path; so is any
+    /// path in `reason`.
     TableFilesUnavailable { table: String, path: String, reason: String } = (400, BAD_REQUEST,
         "The data of table '{table}' cannot be read from {path}: {reason}"),
+    /// A file of a table resolves, links followed, outside the folders this server may read
+    /// when a search opens it (a link placed or swapped in after the import). `path` and
+    /// `file` are relative to the connection's folder; the roots are not listed.
+    TableFileOutsideRoots { table: String, path: String, file: String } = (400, BAD_REQUEST,
+        "The data of table '{table}' cannot be read from {path}: {file} leads outside the folders this server may read (see file_roots in the configuration)"),
     /// A column the model uses is missing from the table's files or cannot be read as its
-    /// declared type.
+    /// declared type. `path` is as in `TableFilesUnavailable`.
     TableColumnUnavailable { table: String, column: String, path: String, reason: String } = (400, BAD_REQUEST,
         "Column '{column}' of table '{table}' cannot be read from {path}: {reason}"),
     /// A value in the data does not fit its column's declared type (found while the search ran).
@@ -233,6 +259,38 @@ error_table! {
     /// A table stored where the search engine cannot read yet.
     TableLocationUnsupported { table: String, location: String } = (400, BAD_REQUEST,
         "Table '{table}' is stored in {location}, which searches cannot read yet"),
+
+    // ---- limits and throttling ----------------------------------------------------------
+    /// Logins refused while an account or a client address is locked after failed logins
+    /// (`Retry-After` says when to come back). Code 10003 (authentication), not 10002: the
+    /// request is well formed and it is the authentication step that refuses it, so clients
+    /// that treat 10003 as "not logged in" handle it as they handle a wrong password rather
+    /// than as a malformed call. `subject` is "for user NAME" or "from this client address".
+    TooManyLoginAttempts { subject: String, retry_after_secs: u64 } = (429, AUTHENTICATION,
+        "Too many failed logins {subject}: try again in {retry_after_secs} s"),
+    /// The server has no capacity for this work right now (`what` completes "too busy to …";
+    /// `Retry-After` says when to try again). Code 10000: nothing was wrong with the request,
+    /// and the server, not the caller, could not serve it; unlike [`Error::Internal`] the
+    /// message is shown and nothing is logged as a fault.
+    Overloaded { what: String, retry_after_secs: u64 } = (503, INTERNAL,
+        "The server is too busy to {what} right now: try again in {retry_after_secs} s"),
+    /// A search text longer than the server accepts (`max_query_length`), refused before it
+    /// is read. `length` and `limit` are in characters.
+    SearchQueryTooLong { length: usize, limit: usize } = (400, BAD_REQUEST,
+        "The search is {length} characters long, and a search may have at most {limit}: shorten it, or split it into several searches"),
+    /// A search text of more tokens (columns, words, values, operators, punctuation) than
+    /// the server accepts (`max_query_tokens`), refused as soon as the lexer counts one more.
+    SearchTooManyTokens { limit: usize } = (400, BAD_REQUEST,
+        "The search has more than {limit} parts (columns, words, values and symbols), the most a search may have: shorten it, or split it into several searches"),
+    /// One column name, value, word or run of spaces longer than the lexer takes
+    /// (`limit` bytes), refused before it is read.
+    SearchTokenTooLong { position: usize, limit: usize } = (400, BAD_REQUEST,
+        "The search has a name, value or word longer than {limit} bytes (at character {position}): shorten it"),
+    /// A search needed more memory than the searches running at once may hold together
+    /// (`query_memory_limit_mb`) and was stopped; the server goes on. `limit` is
+    /// human-readable ("4096 MB").
+    QueryMemoryExceeded { source_name: String, limit: String } = (400, BAD_REQUEST,
+        "The search on '{source_name}' needed more memory than searches may use ({limit} for all the searches running at once) and was stopped: add filters or use fewer columns, try again when fewer searches run, or ask the administrator to raise the query memory limit"),
 }
 
 impl Error {
@@ -262,6 +320,37 @@ impl Error {
     /// Whether the caller is at fault (4xx) rather than the server (5xx).
     pub fn is_client_error(&self) -> bool {
         self.status() < 500
+    }
+
+    /// Whether this is a fault inside the server ([`Error::Internal`]): its details stay in
+    /// the log and the client gets a generic message. Every other error, 5xx ones such as
+    /// [`Error::Overloaded`] included, is shown as its message.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_))
+    }
+
+    /// Seconds the client should wait before trying again (the `Retry-After` header), for
+    /// errors that pass by themselves.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyLoginAttempts {
+                retry_after_secs, ..
+            }
+            | Self::Overloaded {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for [`Error::ConcurrentChange`].
+    pub fn concurrent_change(what: impl Into<String>) -> Self {
+        Self::ConcurrentChange { what: what.into() }
+    }
+
+    /// Whether another writer got in the way ([`Error::ConcurrentChange`]): worth one retry.
+    pub fn is_concurrent_change(&self) -> bool {
+        matches!(self, Self::ConcurrentChange { .. })
     }
 }
 

@@ -46,7 +46,9 @@ pub(crate) async fn request_context(mut req: Request, next: Next) -> Response {
 
     let mut failure = None;
     if let Some(PendingError(err)) = response.extensions_mut().remove::<PendingError>() {
-        if !err.is_client_error() {
+        // Faults are logged with their details; other errors (a 503 for a busy server
+        // included) are in the request log line by name.
+        if err.is_internal() {
             tracing::error!(incident_id = %incident_id, error = %err, source = ?std::error::Error::source(&*err), "request failed");
         }
         let extra_headers = std::mem::take(response.headers_mut());

@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -64,9 +65,10 @@ pub(crate) struct ErrorBody<'a> {
 }
 
 /// What the client is told. Internal faults get a generic message pointing at the incident
-/// id; their details stay in the server log.
+/// id; their details stay in the server log. Every other error (5xx ones such as
+/// `Overloaded` included) is its message.
 pub(crate) fn client_message(err: &Error, incident_id: &str) -> String {
-    if err.is_client_error() {
+    if !err.is_internal() {
         err.to_string()
     } else {
         format!(
@@ -76,7 +78,7 @@ pub(crate) fn client_message(err: &Error, incident_id: &str) -> String {
     }
 }
 
-/// Builds the full error response.
+/// Builds the full error response, with `Retry-After` for errors that pass by themselves.
 pub(crate) fn render(err: &Error, incident_id: &str, trace_id: &str) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let messages = vec![client_message(err, incident_id)];
@@ -87,5 +89,11 @@ pub(crate) fn render(err: &Error, incident_id: &str, trace_id: &str) -> Response
         // A Vec<String> always serialises.
         debug: serde_json::to_string(&messages).unwrap_or_default(),
     };
-    (status, Json(body)).into_response()
+    let mut response = (status, Json(body)).into_response();
+    if let Some(seconds) = err.retry_after() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }

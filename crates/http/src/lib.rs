@@ -26,15 +26,16 @@ pub mod params;
 pub mod portal;
 mod pyliteral;
 pub mod routes;
+pub mod serve;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::get;
-use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tower::Layer;
 use tower::util::MapRequestLayer;
@@ -58,6 +59,8 @@ pub struct HttpSettings {
     /// The built embedding example (`examples/embed/dist`), served at `/examples/embed/`
     /// when the folder exists.
     pub embed_example_dir: Option<PathBuf>,
+    /// How many connections are served at once and how long request headers may take.
+    pub connection_limits: serve::ConnectionLimits,
 }
 
 /// Shared state of every handler. Cheap to clone.
@@ -131,14 +134,15 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `state`'s router on `listener` until `shutdown` completes, then lets in-flight
-/// requests finish.
+/// requests finish. Each request carries the client's address as
+/// `ConnectInfo<SocketAddr>` (login throttling counts failures per address); connections
+/// are bounded by the settings' [`serve::ConnectionLimits`].
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = state.settings.connection_limits;
     let app = MapRequestLayer::new(context::normalize_path).layer(router(state));
-    axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve::serve(listener, app, limits, shutdown).await
 }

@@ -48,19 +48,21 @@ impl Params {
         }
     }
 
-    /// Refuses a NUL character anywhere: it is never valid text in a v1 parameter, and
+    /// Refuses a NUL character anywhere, also as the JSON escape `\u0000` that list and
+    /// JSON parameters decode later: it is never valid text in a v1 parameter, and
     /// PostgreSQL can neither store nor compare it (the request would fail as a 500).
     fn reject_nul(&self) -> Result<()> {
         for (name, values) in &self.values {
-            if let Some(value) = values
-                .iter()
-                .find(|v| v.contains('\0'))
-                .or_else(|| name.contains('\0').then_some(name))
+            if name.contains('\0')
+                || values
+                    .iter()
+                    .any(|v| v.contains('\0') || has_escaped_nul(v))
             {
+                // The value is not echoed: it may be a password or a whole TML document.
                 return Err(Error::invalid_parameter(
                     name.replace('\0', "\\0"),
-                    value.replace('\0', "\\0"),
-                    "text without NUL characters",
+                    "(not shown)",
+                    "text without NUL characters (also not as the JSON escape \\u0000)",
                 ));
             }
         }
@@ -157,6 +159,25 @@ impl Params {
     }
 }
 
+/// Whether `text` holds a JSON `\u0000` escape (an odd run of backslashes before `u0000`;
+/// `\\u0000` is an escaped backslash followed by plain text).
+fn has_escaped_nul(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("u0000").map(|i| i + from) {
+        let backslashes = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if backslashes % 2 == 1 {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 /// Parses a v1 list value: a JSON array, `['a','b']`, `[a, b]`, a JSON string `"a"` or a
 /// bare token. `""`, `[]` and `-1` give an empty list.
 pub fn parse_list(raw: &str) -> Vec<String> {
@@ -202,16 +223,64 @@ fn strip_quotes(item: &str) -> &str {
     item
 }
 
-/// The largest request body read (TML imports and 10,000-principal syncs fit easily).
+/// The largest request body any endpoint reads: TML imports and 10,000-principal syncs fit.
 pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
 
-async fn read_body(req: Request) -> Result<Bytes> {
-    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-        .await
-        .map_err(|err| Error::MalformedBody {
+/// The largest body of endpoints that take a few parameters (every endpoint but the bulk
+/// ones): ample for any real call, small enough that a flood of bodies costs little memory.
+pub const SMALL_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The largest login body: a name, a password and a flag.
+pub const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+
+/// How large a body the endpoint at `path` reads.
+pub fn body_limit(path: &str) -> usize {
+    let endpoint = path
+        .strip_prefix(crate::context::API_PREFIX)
+        .unwrap_or(path)
+        .trim_end_matches('/');
+    match endpoint {
+        "/metadata/tml/import" | "/user/sync" => BODY_LIMIT,
+        "/session/login" => LOGIN_BODY_LIMIT,
+        _ => SMALL_BODY_LIMIT,
+    }
+}
+
+/// "64 MiB", "16 KiB": a limit as messages show it.
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// How long a body may take to arrive once its headers have: a client trickling a body a
+/// byte at a time would otherwise hold its connection and buffer for ever.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The whole body, refused with 413 past `limit` bytes (checked as it arrives, so a
+/// longer body is never held) and with 408 when it takes longer than [`BODY_READ_TIMEOUT`].
+async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes> {
+    use http_body_util::BodyExt;
+    let collecting = http_body_util::Limited::new(body, limit).collect();
+    let Ok(collected) = tokio::time::timeout(BODY_READ_TIMEOUT, collecting).await else {
+        return Err(Error::BodyTimeout {
+            seconds: BODY_READ_TIMEOUT.as_secs(),
+        });
+    };
+    match collected {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(Error::BodyTooLarge {
+            limit: human_size(limit),
+        }),
+        Err(err) => Err(Error::MalformedBody {
             content_type: "request".into(),
-            reason: err.to_string(),
-        })
+            reason: format!("the body could not be read: {err}"),
+        }),
+    }
 }
 
 /// A JSON object body, for callers that send parameters as JSON: each value as text.
@@ -252,9 +321,13 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             .unwrap_or("")
             .trim()
             .to_string();
+        let limit = body_limit(req.uri().path());
+        let (parts, body) = req.into_parts();
+        let bytes = read_body(body, limit).await?;
 
         let body = match media_type.as_str() {
             "multipart/form-data" => {
+                let req = Request::from_parts(parts, axum::body::Body::from(bytes));
                 let mut multipart = Multipart::from_request(req, state).await.map_err(|err| {
                     Error::MalformedBody {
                         content_type: media_type.clone(),
@@ -277,9 +350,8 @@ impl<S: Send + Sync> FromRequest<S> for Params {
                 }
                 body
             }
-            "application/x-www-form-urlencoded" => Params::from_urlencoded(&read_body(req).await?),
+            "application/x-www-form-urlencoded" => Params::from_urlencoded(&bytes),
             _ => {
-                let bytes = read_body(req).await?;
                 if bytes.iter().all(u8::is_ascii_whitespace) {
                     // No body, or an empty one under any content type (clients send
                     // `application/json` with nothing in it).
@@ -355,6 +427,37 @@ mod tests {
         assert_eq!(err.name(), "InvalidParameter");
         assert!(err.to_string().contains("username"), "{err}");
         assert!(Params::from_urlencoded(b"a=1").reject_nul().is_ok());
+        let escaped = Params::from_urlencoded(br#"fetchids=["a\u0000b"]"#);
+        assert_eq!(escaped.reject_nul().unwrap_err().name(), "InvalidParameter");
+        let escaped = Params::from_urlencoded(br#"fetchids=["a\U0000b"]"#);
+        assert!(
+            escaped.reject_nul().is_ok(),
+            "JSON escapes are lowercase u only"
+        );
+        let backslash = Params::from_urlencoded(br#"fetchids=["a\\u0000b"]"#);
+        assert!(
+            backslash.reject_nul().is_ok(),
+            "an escaped backslash, then text"
+        );
+    }
+
+    #[test]
+    fn bulk_endpoints_read_large_bodies_and_the_rest_small_ones() {
+        assert_eq!(body_limit("/callosum/v1/tspublic/v1/user/sync"), BODY_LIMIT);
+        assert_eq!(
+            body_limit("/callosum/v1/tspublic/v1/metadata/tml/import/"),
+            BODY_LIMIT
+        );
+        assert_eq!(
+            body_limit("/callosum/v1/tspublic/v1/session/login"),
+            LOGIN_BODY_LIMIT
+        );
+        assert_eq!(
+            body_limit("/callosum/v1/tspublic/v1/searchdata"),
+            SMALL_BODY_LIMIT
+        );
+        assert_eq!(human_size(BODY_LIMIT), "64 MiB");
+        assert_eq!(human_size(LOGIN_BODY_LIMIT), "16 KiB");
     }
 
     #[test]

@@ -7,12 +7,17 @@
 
 use serde_json::{Map, Value};
 
+/// How deep lists and dicts may nest. TML documents arrive as a flat list of strings, so real
+/// input needs two levels; the bound keeps a hostile body from overflowing the stack.
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses a Python literal (list, dict, string, number, True/False/None; JSON's
 /// true/false/null too).
 pub fn parse(input: &str) -> Result<Value, String> {
     let mut parser = Parser {
         chars: input.chars().collect(),
         pos: 0,
+        depth: 0,
     };
     let value = parser.value()?;
     parser.skip_space();
@@ -25,6 +30,8 @@ pub fn parse(input: &str) -> Result<Value, String> {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Lists and dicts open at `pos`.
+    depth: usize,
 }
 
 impl Parser {
@@ -51,15 +58,32 @@ impl Parser {
     fn value(&mut self) -> Result<Value, String> {
         self.skip_space();
         match self.peek() {
-            Some('[') => self.sequence('[', ']').map(Value::Array),
-            Some('(') => self.sequence('(', ')').map(Value::Array),
-            Some('{') => self.dict(),
+            Some('[') => self.nested(|p| p.sequence('[', ']').map(Value::Array)),
+            Some('(') => self.nested(|p| p.sequence('(', ')').map(Value::Array)),
+            Some('{') => self.nested(Self::dict),
             Some(q @ ('\'' | '"')) => self.string(q).map(Value::String),
             Some(c) if c == '-' || c == '+' || c.is_ascii_digit() => self.number(),
             Some(c) if c.is_ascii_alphabetic() => self.word(),
             Some(c) => Err(format!("unexpected '{c}' at character {}", self.pos)),
             None => Err("unexpected end of input".into()),
         }
+    }
+
+    /// Parses a list or dict one level deeper, refusing input nested past [`MAX_DEPTH`].
+    fn nested(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<Value, String>,
+    ) -> Result<Value, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!(
+                "lists and dicts nest deeper than {MAX_DEPTH} levels at character {}",
+                self.pos
+            ));
+        }
+        self.depth += 1;
+        let value = parse(self);
+        self.depth -= 1;
+        value
     }
 
     fn sequence(&mut self, open: char, close: char) -> Result<Vec<Value>, String> {
@@ -238,5 +262,16 @@ mod tests {
         assert!(parse("[1, 2").is_err());
         assert!(parse("[os.system('x')]").is_err());
         assert!(parse("[] trailing").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursing_further() {
+        let deep = "[".repeat(100_000);
+        let err = parse(&deep).unwrap_err();
+        assert!(err.contains("nest deeper than 64"), "{err}");
+        let dicts = "{'a': ".repeat(MAX_DEPTH + 1);
+        assert!(parse(&dicts).unwrap_err().contains("nest deeper"));
+        let fits = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&fits).is_ok());
     }
 }

@@ -5,17 +5,20 @@
 //! HTTP layer calls; it enforces every rule of API-DECISIONS.md "Users and groups" and
 //! "Sessions" and keeps its state in the [`Store`].
 //!
-//! Modules: [`builtin`] (the principals of a fresh server), [`privilege`], [`password`],
-//! [`sync`] (diff → plan → apply).
+//! Modules: [`builtin`] (the principals of a fresh server), [`privilege`], [`password`]
+//! (Argon2id, a bounded number at a time), [`throttle`] (the login policy: failed logins lock
+//! accounts and client addresses with exponential back-off), [`sync`] (diff → plan → apply).
 
 pub mod builtin;
 pub mod password;
 pub mod privilege;
 pub mod sync;
+pub mod throttle;
 
 use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -23,6 +26,7 @@ pub use privilege::Privilege;
 use searchlight_errors::{Error, Result};
 use searchlight_store::{EpochMillis, Principal, PrincipalChanges, PrincipalKind, Session, Store};
 pub use sync::{SyncReport, SyncRequest};
+pub use throttle::LoginPolicy;
 
 use builtin::{ADMIN_USER, ADMIN_USER_ID, ALL_GROUP, ALL_GROUP_ID, SYSTEM_USER};
 
@@ -173,6 +177,10 @@ pub struct Identity {
     /// 10,000 users reads and assembles ~25,000 rows, and directories change rarely.
     /// Shared by clones, which serve the same store.
     directory_cache: Arc<tokio::sync::Mutex<Option<CachedDirectory>>>,
+    /// Failed logins per account and client address (in memory, per process).
+    throttle: Arc<throttle::Throttle>,
+    /// Every Argon2 hash and verify goes through it: a bounded number at a time.
+    hasher: password::Hasher,
 }
 
 /// A `user/list` answer and the directory version it was built at.
@@ -182,12 +190,28 @@ struct CachedDirectory {
 }
 
 impl Identity {
+    /// The service with the default [`LoginPolicy`].
     pub fn new(store: Arc<dyn Store>, policy: SessionPolicy) -> Self {
+        Self::with_policies(store, policy, LoginPolicy::default())
+    }
+
+    /// The service with its session and login policies.
+    pub fn with_policies(store: Arc<dyn Store>, policy: SessionPolicy, login: LoginPolicy) -> Self {
+        let hasher = password::Hasher::new(login.hash_concurrency, login.hash_wait);
         Self {
             store,
             policy,
             directory_cache: Arc::default(),
+            throttle: Arc::new(throttle::Throttle::new(login)),
+            hasher,
         }
+    }
+
+    /// How many Argon2 computations (hashes and verifies) this service has started: a login
+    /// costs exactly one, whether or not its user exists (after the first unknown user's,
+    /// which also makes the decoy hash).
+    pub fn password_operations(&self) -> u64 {
+        self.hasher.operations()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -195,7 +219,8 @@ impl Identity {
     }
 
     /// Creates the built-in principals if they are missing. On the very first start
-    /// tsadmin's password is `admin_password`, or a generated one that is returned.
+    /// tsadmin's password is `admin_password`, or a generated one that is returned (only by
+    /// the server that created them, when several start together on one store).
     pub async fn bootstrap(&self, admin_password: Option<&str>) -> Result<Bootstrap> {
         if self.store.principal_by_id(ADMIN_USER_ID).await?.is_some() {
             return Ok(Bootstrap::default());
@@ -208,7 +233,7 @@ impl Identity {
                 (generated.clone(), Some(generated))
             }
         };
-        let hash = password::hash(&password).await?;
+        let hash = self.hasher.hash(&password).await?;
         for principal in &mut principals {
             if principal.id == ADMIN_USER_ID {
                 principal.password_hash = Some(hash.clone());
@@ -226,18 +251,36 @@ impl Identity {
                 .collect(),
             ..Default::default()
         };
-        self.store.apply_principal_changes(&changes).await?;
-        self.store
+        // Servers sharing one store may start together: the first to take the directory
+        // lock creates the built-ins; the others find them there and report nothing (nor a
+        // password they did not set).
+        let created = match self.create_builtins(&changes).await {
+            Err(err) if err.is_concurrent_change() => self.create_builtins(&changes).await,
+            result => result,
+        }?;
+        Ok(Bootstrap {
+            created,
+            generated_admin_password: generated.filter(|_| created),
+        })
+    }
+
+    /// Creates the built-in principals (and the Administrator group's privilege) in one
+    /// directory transaction unless they exist; returns whether it did.
+    async fn create_builtins(&self, changes: &PrincipalChanges) -> Result<bool> {
+        let mut directory = self.store.begin_directory().await?;
+        if directory.principal_by_id(ADMIN_USER_ID).await?.is_some() {
+            return Ok(false);
+        }
+        directory.apply(changes).await?;
+        directory
             .set_group_privilege(
                 &[builtin::ADMINISTRATOR_GROUP_ID.to_string()],
                 Privilege::Administration.as_str(),
                 true,
             )
             .await?;
-        Ok(Bootstrap {
-            created: true,
-            generated_admin_password: generated,
-        })
+        directory.commit().await?;
+        Ok(true)
     }
 
     /// Creates a local user with a password unless one with that name exists; returns
@@ -266,7 +309,7 @@ impl Identity {
             mail: None,
             principal_type: "LOCAL_USER".into(),
             visibility: "DEFAULT".into(),
-            password_hash: Some(password::hash(password).await?),
+            password_hash: Some(self.hasher.hash(password).await?),
             builtin: false,
             can_login: true,
             created: now,
@@ -276,19 +319,47 @@ impl Identity {
             insert: vec![user],
             ..Default::default()
         };
-        self.store.apply_principal_changes(&changes).await?;
+        // Another server sharing the store may be creating the same user right now.
+        let mut directory = self.store.begin_directory().await?;
+        if directory
+            .principal_by_name(PrincipalKind::User, name)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        directory.apply(&changes).await?;
+        directory.commit().await?;
         Ok(true)
     }
 
     // ---- sessions -----------------------------------------------------------------------
 
-    /// Checks the credentials and opens a session.
+    /// Checks the credentials and opens a session (for a caller whose address is unknown:
+    /// only the account is throttled).
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         remember_me: bool,
     ) -> Result<Session> {
+        self.login_from(username, password, remember_me, None).await
+    }
+
+    /// Checks the credentials of a login from `client` and opens a session. While the
+    /// account or the client's address is locked after failed logins the answer is
+    /// [`Error::TooManyLoginAttempts`], without a password check (see [`throttle`]); a check
+    /// that cannot start in time is [`Error::Overloaded`] and counts as no attempt.
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        remember_me: bool,
+        client: Option<IpAddr>,
+    ) -> Result<Session> {
+        self.throttle
+            .check(username, client, Instant::now())
+            .map_err(|refusal| refusal.into_error(username))?;
         let user = self
             .store
             .principal_by_name(PrincipalKind::User, username)
@@ -298,18 +369,20 @@ impl Identity {
             .filter(|u| u.can_login)
             .and_then(|u| u.password_hash.clone());
         let verified = match &hash {
-            Some(hash) => password::verify(password, hash).await?,
+            Some(hash) => self.hasher.verify(password, hash).await?,
             None => {
-                // Spend the time a real check takes, then refuse.
-                password::verify(password, &password::decoy().await?).await?;
+                // One Argon2 verify, as for a wrong password, then refuse.
+                self.hasher.verify_decoy(password).await?;
                 false
             }
         };
         let Some(user) = user.filter(|_| verified) else {
+            self.throttle.failed(username, client, Instant::now());
             return Err(Error::WrongCredentials {
                 username: username.to_string(),
             });
         };
+        self.throttle.succeeded(username);
         let now = now_millis();
         let session = Session {
             id: uuid::Uuid::new_v4().to_string(),
@@ -490,7 +563,7 @@ impl Identity {
             self.user_named(&caller.name).await?
         };
         let current_ok = match &checker.password_hash {
-            Some(hash) => password::verify(current_password, hash).await?,
+            Some(hash) => self.hasher.verify(current_password, hash).await?,
             None => false,
         };
         if !current_ok {
@@ -499,11 +572,11 @@ impl Identity {
             });
         }
         if let Some(hash) = &target.password_hash
-            && password::verify(new_password, hash).await?
+            && self.hasher.verify(new_password, hash).await?
         {
             return Err(Error::SamePassword);
         }
-        let hash = password::hash(new_password).await?;
+        let hash = self.hasher.hash(new_password).await?;
         self.store
             .set_password_hash(&target.id, &hash, now_millis())
             .await?;
@@ -527,6 +600,24 @@ impl Identity {
                 });
             }
         }
+        // A sync may delete one of the users, or another transfer move the objects, between
+        // the checks and the move: the store then moves nothing, and the checks run again on
+        // what is stored now.
+        match self.transfer_once(from_name, to_name, object_ids).await {
+            Err(err) if err.is_concurrent_change() => {
+                self.transfer_once(from_name, to_name, object_ids).await
+            }
+            result => result,
+        }
+    }
+
+    /// Checks a transfer and makes it (the store checks again, under the directory lock).
+    async fn transfer_once(
+        &self,
+        from_name: &str,
+        to_name: &str,
+        object_ids: Option<&[String]>,
+    ) -> Result<u64> {
         let from = self.user_named(from_name).await?;
         let to = self.user_named(to_name).await?;
         if from.id == to.id {
@@ -619,18 +710,70 @@ impl Identity {
     }
 
     /// Runs user/sync: a dry run reports what would change, an apply does it in one
-    /// transaction. See [`sync`].
+    /// transaction that holds the directory lock, planned on the directory as that
+    /// transaction sees it, so that concurrent syncs (on this server or another sharing the
+    /// store) run one after the other. See [`sync`].
     pub async fn sync(&self, caller: &Caller, request: &SyncRequest) -> Result<SyncReport> {
         caller.require_admin("synchronise users and groups")?;
+        // The directory now: a dry run's answer, and the plan whose new users' passwords an
+        // apply hashes (slow) before it takes the lock. The version is read first, so that
+        // an unchanged version under the lock means this plan still holds.
+        let version = self.store.directory_version().await?;
         let principals = self.store.principals().await?;
         let memberships = self.store.memberships().await?;
         let plan = sync::plan(request, &principals, &memberships, now_millis())?;
-        if request.apply {
-            let changes = plan.into_changes(request.password.as_deref()).await?;
-            self.store.apply_principal_changes(&changes.changes).await?;
-            Ok(changes.report)
-        } else {
-            Ok(plan.report)
+        if !request.apply {
+            return Ok(plan.report);
         }
+        let mut hashes = HashMap::new();
+        let default_password = request.password.as_deref();
+        sync::hash_passwords(
+            &self.hasher,
+            &mut hashes,
+            plan.passwords_needed(default_password),
+        )
+        .await?;
+        match self
+            .apply_sync(request, Some((version, plan)), &mut hashes)
+            .await
+        {
+            Err(err) if err.is_concurrent_change() => {
+                self.apply_sync(request, None, &mut hashes).await
+            }
+            result => result,
+        }
+    }
+
+    /// Applies a sync in one directory transaction: `planned` (a plan and the directory
+    /// version it was made at) if the directory is still at that version, else a plan made
+    /// now on what the transaction reads (hashing the passwords `hashes` lacks: only those
+    /// of users another writer removed in between).
+    async fn apply_sync(
+        &self,
+        request: &SyncRequest,
+        planned: Option<(i64, sync::SyncPlan)>,
+        hashes: &mut HashMap<String, String>,
+    ) -> Result<SyncReport> {
+        let default_password = request.password.as_deref();
+        let mut directory = self.store.begin_directory().await?;
+        let plan = match planned {
+            Some((version, plan)) if version == directory.version() => plan,
+            _ => {
+                let principals = directory.principals().await?;
+                let memberships = directory.memberships().await?;
+                let plan = sync::plan(request, &principals, &memberships, now_millis())?;
+                sync::hash_passwords(
+                    &self.hasher,
+                    hashes,
+                    plan.passwords_needed(default_password),
+                )
+                .await?;
+                plan
+            }
+        };
+        let changes = plan.into_changes_with(default_password, hashes);
+        directory.apply(&changes.changes).await?;
+        directory.commit().await?;
+        Ok(changes.report)
     }
 }

@@ -7,8 +7,16 @@
 //! 2. **diff → plan** ([`plan`]): compare with the store's principals and memberships and
 //!    decide every insert, update, delete and membership change, then check the resulting
 //!    group graph for unknown parents and cycles;
-//! 3. **apply** ([`SyncPlan::into_changes`] + the store): hash the new users' passwords and
-//!    write everything in one transaction.
+//! 3. **apply** ([`SyncPlan::into_changes_with`] + the store): hash the new users' passwords
+//!    ([`hash_passwords`]) and write everything in one transaction.
+//!
+//! An apply is planned on the directory as its transaction sees it, under the store's
+//! directory lock, so that concurrent syncs (two administrators, or two servers sharing a
+//! store) run one after the other: each leaves the directory exactly as its list says, and
+//! the later one is checked (cycles, unknown parents) against what the earlier one wrote.
+//! [`crate::Identity::sync`] plans once before taking the lock to hash the passwords the
+//! plan needs (Argon2id is slow) and keeps that plan when the directory has not changed by
+//! the time the lock is taken; otherwise it plans again inside the transaction.
 //!
 //! Identity is (name, kind). Built-in principals are never changed or deleted. Membership in
 //! All is implicit for users. A deleted user's objects go to tsadmin.
@@ -501,28 +509,40 @@ fn neighbours<'a>(parents: &'a BTreeMap<String, BTreeSet<String>>, node: &str) -
 }
 
 impl SyncPlan {
-    /// Hashes the new users' passwords (each distinct password once, in parallel) and
-    /// returns the store changes. `default_password` is the request's `password`.
-    pub async fn into_changes(self, default_password: Option<&str>) -> Result<PlannedChanges> {
+    /// The plain passwords the new users of this plan get (each once): their own, or
+    /// `default_password` (the request's `password`).
+    pub fn passwords_needed(&self, default_password: Option<&str>) -> BTreeSet<String> {
         let default_password = default_password.filter(|p| !p.is_empty());
-        let wanted: BTreeSet<String> = self
-            .inserts
+        self.inserts
             .iter()
             .filter(|(p, _)| p.kind == PrincipalKind::User)
             .filter_map(|(_, own)| own.as_deref().or(default_password))
             .map(str::to_string)
-            .collect();
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let hashes: HashMap<String, String> = stream::iter(wanted)
-            .map(|plain| async move {
-                let hash = password::hash(&plain).await?;
-                Ok::<_, Error>((plain, hash))
-            })
-            .buffer_unordered(workers)
-            .try_collect()
-            .await?;
+            .collect()
+    }
+
+    /// Hashes the new users' passwords (each distinct password once, in parallel) and
+    /// returns the store changes. `default_password` is the request's `password`.
+    pub async fn into_changes(self, default_password: Option<&str>) -> Result<PlannedChanges> {
+        let mut hashes = HashMap::new();
+        let hasher = password::Hasher::default();
+        hash_passwords(
+            &hasher,
+            &mut hashes,
+            self.passwords_needed(default_password),
+        )
+        .await?;
+        Ok(self.into_changes_with(default_password, &hashes))
+    }
+
+    /// The store changes, the new users' passwords hashed as `hashes` says (plain → PHC
+    /// string; see [`hash_passwords`]). Pure: a sync hashes before it locks the directory.
+    pub fn into_changes_with(
+        self,
+        default_password: Option<&str>,
+        hashes: &HashMap<String, String>,
+    ) -> PlannedChanges {
+        let default_password = default_password.filter(|p| !p.is_empty());
         let insert = self
             .inserts
             .iter()
@@ -537,7 +557,7 @@ impl SyncPlan {
                 principal
             })
             .collect();
-        Ok(PlannedChanges {
+        PlannedChanges {
             changes: PrincipalChanges {
                 insert,
                 update: self.updates,
@@ -546,8 +566,39 @@ impl SyncPlan {
                 memberships: self.memberships,
             },
             report: self.report,
-        })
+        }
     }
+}
+
+/// Hashes each of `plain` that `hashes` does not hold yet (in parallel, Argon2id being slow)
+/// and adds it.
+pub async fn hash_passwords(
+    hasher: &password::Hasher,
+    hashes: &mut HashMap<String, String>,
+    plain: BTreeSet<String>,
+) -> Result<()> {
+    let wanted: Vec<String> = plain
+        .into_iter()
+        .filter(|p| !hashes.contains_key(p))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let hashed: Vec<(String, String)> = stream::iter(wanted)
+        .map(|plain| async move {
+            // Through the server's hasher, so a sync's hashes count against the same bound
+            // as logins'.
+            let hash = hasher.hash(&plain).await?;
+            Ok::<_, Error>((plain, hash))
+        })
+        .buffer_unordered(workers)
+        .try_collect()
+        .await?;
+    hashes.extend(hashed);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -663,5 +714,35 @@ mod tests {
         let plan = plan(&request(json, false), &principals, &memberships, 1).unwrap();
         assert_eq!(plan.report.users_added, vec!["ops"]);
         assert_eq!(plan.report.groups_added, vec!["ops"]);
+    }
+
+    #[test]
+    fn passwords_are_hashed_before_and_applied_after() {
+        let (principals, memberships) = state();
+        let json = r#"[
+            {"name":"own","principalTypeEnum":"LOCAL_USER","password":"mine"},
+            {"name":"plain","principalTypeEnum":"LOCAL_USER"},
+            {"name":"G","principalTypeEnum":"LOCAL_GROUP"}
+        ]"#;
+        let plan = plan(&request(json, false), &principals, &memberships, 1).unwrap();
+        let needed = plan.passwords_needed(Some("default"));
+        assert_eq!(needed.iter().collect::<Vec<_>>(), ["default", "mine"]);
+        assert_eq!(
+            plan.passwords_needed(Some("")).len(),
+            1,
+            "an empty default is none"
+        );
+
+        // Only what `hashes` holds is applied: a sync hashes before it takes the lock.
+        let hashes = HashMap::from([("mine".to_string(), "hash of mine".to_string())]);
+        let changes = plan.into_changes_with(Some("default"), &hashes).changes;
+        let hash_of = |name: &str| {
+            let user = changes.insert.iter().find(|p| p.name == name).unwrap();
+            user.password_hash.clone()
+        };
+        assert_eq!(hash_of("own").as_deref(), Some("hash of mine"));
+        assert_eq!(hash_of("plain"), None);
+        assert_eq!(hash_of("G"), None);
+        assert_eq!(changes.heir_id.as_deref(), Some(ADMIN_USER_ID));
     }
 }

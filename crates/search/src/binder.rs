@@ -76,20 +76,45 @@ pub fn bind_row_filters(
     Ok(binder.row_filters.into_predicates())
 }
 
-/// The "Search did not find" error for an unknown column, with up to three close names.
+/// How alike a name must be to a column name or synonym to be suggested.
+const SUGGESTION_THRESHOLD: f64 = 0.6;
+
+/// The characters of an unknown name compared with column names for suggestions: a longer
+/// name is compared by its first characters only, so one comparison costs at most this many
+/// characters times a candidate's (which the length filter of [`similarity`] bounds too).
+const SUGGESTION_CHARS: usize = 100;
+
+/// The most column names and synonyms one unknown name is compared with: on a larger model
+/// the suggestions come from the first ones.
+const SUGGESTION_CANDIDATES: usize = 10_000;
+
+/// The "Search did not find" error for an unknown column, with up to three close names. The
+/// work is bounded whatever the name's length and the model's size (see the constants above).
 pub(crate) fn unknown_column(model: &SourceModel, name: &str) -> Error {
-    let wanted = normalize_name(name);
-    let mut scored: Vec<(f64, &str)> = model
-        .columns
-        .iter()
-        .filter_map(|column| {
-            let best = std::iter::once(&column.name)
-                .chain(&column.synonyms)
-                .map(|candidate| similarity(&wanted, &normalize_name(candidate)))
-                .fold(0.0, f64::max);
-            (best >= 0.6).then_some((best, column.name.as_str()))
-        })
+    let wanted: String = normalize_name(name)
+        .chars()
+        .take(SUGGESTION_CHARS)
         .collect();
+    let wanted_chars = wanted.chars().count();
+    let mut budget = SUGGESTION_CANDIDATES;
+    let mut scored: Vec<(f64, &str)> = Vec::new();
+    'columns: for column in &model.columns {
+        let mut best = 0.0f64;
+        for candidate in std::iter::once(&column.name).chain(&column.synonyms) {
+            if budget == 0 {
+                break 'columns;
+            }
+            budget -= 1;
+            best = best.max(similarity(
+                &wanted,
+                wanted_chars,
+                &normalize_name(candidate),
+            ));
+        }
+        if best >= SUGGESTION_THRESHOLD {
+            scored.push((best, column.name.as_str()));
+        }
+    }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     let mut names: Vec<String> = Vec::new();
     for (_, name) in scored {
@@ -109,17 +134,28 @@ pub(crate) fn unknown_column(model: &SourceModel, name: &str) -> Error {
 }
 
 /// How alike two normalized names are, 0–1: edit distance, or containment (`date` in
-/// `order date`).
-fn similarity(typed: &str, candidate: &str) -> f64 {
+/// `order date`). `typed_chars` is the length of `typed` in characters.
+///
+/// The edit distance is at least the difference in length, so the edit similarity is at most
+/// shorter / longer: when that is below the threshold the distance is not computed (it could
+/// not make the name a suggestion, and containment decides alone). This changes no result and
+/// keeps every distance computed to names of comparable, bounded length.
+fn similarity(typed: &str, typed_chars: usize, candidate: &str) -> f64 {
     if typed.is_empty() || candidate.is_empty() {
         return 0.0;
     }
-    let edit = strsim::normalized_damerau_levenshtein(typed, candidate);
     let contained = if candidate.contains(typed) || typed.contains(candidate) {
         0.75
     } else {
         0.0
     };
+    let candidate_chars = candidate.chars().count();
+    let shorter = typed_chars.min(candidate_chars);
+    let longer = typed_chars.max(candidate_chars);
+    if (shorter as f64) < SUGGESTION_THRESHOLD * longer as f64 {
+        return contained;
+    }
+    let edit = strsim::normalized_damerau_levenshtein(typed, candidate);
     edit.max(contained)
 }
 

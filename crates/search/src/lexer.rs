@@ -392,18 +392,90 @@ pub fn tokenize(query: &str) -> Result<Vec<Token>> {
     tokenize_at(query, 0)
 }
 
+/// Like [`tokenize`], but refuses a query of more than `max_tokens` raw tokens (each word,
+/// column, value, operator and punctuation mark counts one) as soon as it reads one more.
+pub fn tokenize_limited(query: &str, max_tokens: usize) -> Result<Vec<Token>> {
+    lex(query, 0, max_tokens)
+}
+
 /// Like [`tokenize`], for text that starts at character `base` of the query (the inside of a
 /// quoted value), so positions refer to the whole query.
 pub(crate) fn tokenize_at(query: &str, base: usize) -> Result<Vec<Token>> {
+    lex(query, base, usize::MAX)
+}
+
+/// The longest text one raw token may span, in bytes. logos' lexer nests a call per byte of
+/// a token (and per skipped space), so a 10,000-character column name, or 10,000 spaces,
+/// overflowed a thread's stack in a debug build; no real column name or value comes near
+/// this.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// The query cut at the spaces between tokens, found without lexing: the pieces logos reads
+/// one at a time, so that it never skips a long run of spaces. Brackets, quotes and braces
+/// run to their closing mark (spaces inside them stay); words to the next space or
+/// punctuation. `Err` holds where a token longer than [`MAX_TOKEN_BYTES`] starts.
+fn chunks(query: &str) -> std::result::Result<Vec<std::ops::Range<usize>>, usize> {
+    const SINGLE: [char; 3] = ['\'', '‘', '’'];
+    const DOUBLE: [char; 3] = ['"', '“', '”'];
+    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut open: Option<std::ops::Range<usize>> = None;
+    let mut chars = query.char_indices().peekable();
+    while let Some((start, first)) = chars.next() {
+        if first.is_whitespace() {
+            chunks.extend(open.take());
+            continue;
+        }
+        // (closes the unit and is part of it, ends the unit before it)
+        let (closes, stops): (&dyn Fn(char) -> bool, &dyn Fn(char) -> bool) = match first {
+            '[' => (&|c| c == ']', &|c| c == '['),
+            '{' => (&|c| c == '}', &|c| c == '{'),
+            c if SINGLE.contains(&c) => (&|c| SINGLE.contains(&c), &|_| false),
+            c if DOUBLE.contains(&c) => (&|c| DOUBLE.contains(&c), &|_| false),
+            _ => (&|_| false, &|c: char| {
+                c.is_whitespace() || "[]'‘’\"“”{}.,()=!<>".contains(c)
+            }),
+        };
+        let mut end = start + first.len_utf8();
+        while let Some(&(at, c)) = chars.peek() {
+            if stops(c) {
+                break;
+            }
+            chars.next();
+            end = at + c.len_utf8();
+            if closes(c) {
+                break;
+            }
+        }
+        if end - start > MAX_TOKEN_BYTES {
+            return Err(start);
+        }
+        open = Some(open.map_or(start..end, |chunk| chunk.start..end));
+    }
+    chunks.extend(open);
+    Ok(chunks)
+}
+
+fn lex(query: &str, base: usize, max_tokens: usize) -> Result<Vec<Token>> {
     let offsets = CharOffsets::new(query, base);
+    let chunks = chunks(query).map_err(|start| Error::SearchTokenTooLong {
+        position: offsets.of(start),
+        limit: MAX_TOKEN_BYTES,
+    })?;
     let mut tokens = Vec::new();
     // Adjacent words waiting for keyword matching.
     let mut words: Vec<WordPart> = Vec::new();
     let mut word_count = 0;
-    let mut lexer = RawToken::lexer(query);
-    while let Some(raw) = lexer.next() {
-        let bytes = lexer.span();
-        let slice = lexer.slice();
+    let mut raw_count = 0usize;
+    let lexed = chunks.into_iter().flat_map(|chunk| {
+        let lexer = RawToken::lexer(&query[chunk.clone()]).spanned();
+        lexer.map(move |(raw, span)| (raw, chunk.start + span.start..chunk.start + span.end))
+    });
+    for (raw, bytes) in lexed {
+        raw_count += 1;
+        if raw_count > max_tokens {
+            return Err(Error::SearchTooManyTokens { limit: max_tokens });
+        }
+        let slice = &query[bytes.clone()];
         let span = offsets.span(bytes.clone());
         let raw = match raw {
             Ok(raw) => raw,

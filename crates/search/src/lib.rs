@@ -19,6 +19,11 @@
 //! `ranked by`, `calendar.x`, …) are rejected with an error naming the keyword. Every error
 //! is a [`searchlight_errors::Error`] with status 400.
 //!
+//! The work a search causes is bounded by its [`Limits`] (length and tokens, checked before
+//! anything else; [`parse`] and [`compile`] apply [`Limits::DEFAULT`], [`parse_with`] and
+//! [`compile_with`] the caller's): nothing recurses on the input's nesting, and "did you mean"
+//! compares a bounded number of names of bounded length.
+//!
 //! Modules: [`lexer`] → [`parser`] → [`ast`] → binder (with `dates` and `filters`) → [`plan`];
 //! [`model`] is what the binder resolves against; runtime filters of pinboarddata are bound by
 //! [`runtime_filter`].
@@ -70,12 +75,12 @@ mod runtime;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use searchlight_errors::Result;
+use searchlight_errors::{Error, Result};
 
 pub use ast::Query;
 pub use binder::{bind, bind_row_filters};
 pub use model::{Aggregation, Bucket, ColumnId, ColumnKind, DataType, ModelColumn, SourceModel};
-pub use parser::parse;
+pub use parser::{parse, parse_with};
 pub use plan::{
     CmpOp, Condition, Literal, Operand, OutputColumn, OutputExpr, Predicate, Ranking, SearchPlan,
     SortKey, Test, TextOp,
@@ -106,7 +111,60 @@ impl SearchContext {
     }
 }
 
-/// Parses and binds a search: [`parse`] then [`bind`].
+/// Bounds on the work one search may cause: how long its text may be and how many tokens it
+/// may hold. Every later stage is linear or nearly so in the tokens (the parser and binder do
+/// not recurse on the input), so these bound the time and memory of parsing and binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest search, in characters.
+    pub max_chars: usize,
+    /// The most tokens (columns, words, values, operators and punctuation) a search may hold.
+    pub max_tokens: usize,
+}
+
+impl Limits {
+    /// 10,000 characters and 1,000 tokens: far beyond any search typed or generated in
+    /// practice (a list of several hundred values fits).
+    pub const DEFAULT: Self = Self {
+        max_chars: 10_000,
+        max_tokens: 1_000,
+    };
+
+    /// Refuses a search longer than [`Limits::max_chars`]: the first check, before any other
+    /// work, and linear in the text.
+    pub fn check_length(&self, query: &str) -> Result<()> {
+        // A text has at most as many characters as bytes: short texts need no counting.
+        if query.len() <= self.max_chars {
+            return Ok(());
+        }
+        let length = query.chars().count();
+        if length <= self.max_chars {
+            return Ok(());
+        }
+        Err(Error::SearchQueryTooLong {
+            length,
+            limit: self.max_chars,
+        })
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Parses and binds a search within the default [`Limits`]: [`parse`] then [`bind`].
 pub fn compile(model: &SourceModel, query: &str, ctx: &SearchContext) -> Result<SearchPlan> {
-    bind(model, &parse(query)?, ctx)
+    compile_with(model, query, ctx, &Limits::DEFAULT)
+}
+
+/// Parses and binds a search within `limits`: [`parse_with`] then [`bind`].
+pub fn compile_with(
+    model: &SourceModel,
+    query: &str,
+    ctx: &SearchContext,
+    limits: &Limits,
+) -> Result<SearchPlan> {
+    bind(model, &parse_with(query, limits)?, ctx)
 }

@@ -19,24 +19,37 @@
 //!            | month [ year ] | weekday
 //! ```
 //!
-//! The parser is iterative apart from fixed-depth calls, so no input can exhaust the stack, and
-//! every failure is a 400 [`Error`] naming the token and its character position.
+//! The parser is iterative apart from fixed-depth calls (no rule contains itself: parentheses
+//! are not part of the grammar, and a bound value's suffix is never another bound value), so
+//! no input, however nested, can exhaust the stack; [`parse_with`] also bounds the input's
+//! length and token count before any other work. Every failure is a 400 [`Error`] naming the
+//! token and its character position.
 
 use searchlight_errors::{Error, Result};
+
+use crate::Limits;
 
 use crate::ast::{
     ColumnRef, ColumnTerm, DatePhrase, Filter, FilterCondition, Phrase, Query, Rank, SortDirection,
     Span, Value, ValueKind,
 };
 use crate::lexer::{
-    Constant, Keyword, Period, Token, TokenKind, tokenize, tokenize_at, unknown_token,
+    Constant, Keyword, Period, Token, TokenKind, tokenize_at, tokenize_limited, unknown_token,
 };
 use crate::model::{Bucket, normalize_name};
 use crate::plan::CmpOp;
 
-/// Parses a search into phrases. Empty searches (only spaces and commas) are an error.
+/// Parses a search into phrases within the default [`Limits`]. Empty searches (only spaces
+/// and commas) are an error.
 pub fn parse(query: &str) -> Result<Query> {
-    let tokens = tokenize(query)?;
+    parse_with(query, &Limits::DEFAULT)
+}
+
+/// Parses a search into phrases: a search longer than `limits` allows, or with more tokens,
+/// is refused before it is parsed.
+pub fn parse_with(query: &str, limits: &Limits) -> Result<Query> {
+    limits.check_length(query)?;
+    let tokens = tokenize_limited(query, limits.max_tokens)?;
     if tokens.iter().all(|token| token.kind == TokenKind::Comma) {
         return Err(Error::SearchEmptyQuery);
     }

@@ -1,12 +1,20 @@
 //! Configuration, layered: built-in defaults, then `searchlight.toml`, then `SEARCHLIGHT_*`
 //! environment variables, then command-line flags (each overrides the one before).
+//!
+//! [`ENV_SETTINGS`] is the one list of the settings an environment variable may set: the
+//! loader reads exactly these variables, and the tests check every one of them and that the
+//! README's configuration table names exactly these.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 use serde::{Deserialize, Serialize};
+
+use searchlight_identity::LoginPolicy;
 
 /// The config file read from the working directory when `--config` is not given.
 pub const DEFAULT_CONFIG_FILE: &str = "searchlight.toml";
@@ -32,6 +40,10 @@ pub struct Config {
     pub database_url: Option<String>,
     /// tsadmin's password, set on the first start only.
     pub admin_password: Option<String>,
+    /// The key connection passwords are encrypted with at rest: the base64 of 32 random
+    /// bytes (`openssl rand -base64 32`). Default: a key generated into `secret.key` in the
+    /// data dir the first time a password is stored. Servers sharing a store need the same.
+    pub secret_key: Option<String>,
     pub log_format: LogFormat,
     /// A session without "remember me" ends after this many idle seconds.
     pub session_idle_timeout_secs: u64,
@@ -46,6 +58,23 @@ pub struct Config {
     pub row_cap: usize,
     /// A search running longer than this is cancelled.
     pub query_timeout_secs: u64,
+    /// The longest search text (`query_string`, a saved answer's search), in characters.
+    pub max_query_length: usize,
+    /// The most tokens (columns, words, values, symbols) a search text may hold.
+    pub max_query_tokens: usize,
+    /// The memory DataFusion may hold for all the searches running at once, in MiB; a search
+    /// that needs more than is free fails with a 400 naming the limit.
+    pub query_memory_limit_mb: usize,
+    /// Searches that run at once (a pinboard's visualizations count one each). Default:
+    /// twice the number of cores, at least 4.
+    pub max_concurrent_searches: usize,
+    /// Requests that may wait for a turn to search; one more is answered 503 at once.
+    pub max_queued_searches: usize,
+    /// How long a request waits for its turn to search before it is answered 503.
+    pub search_queue_timeout_secs: u64,
+    /// The memory in-memory tables may hold, in MiB; past it the least recently used are
+    /// dropped (and read again when needed).
+    pub memory_table_cache_mb: usize,
     /// Pins "now" for relative date keywords (RFC 3339, e.g. `2025-06-15T12:00:00Z`); for
     /// tests and reproducible demos. Default: the clock.
     pub now: Option<String>,
@@ -58,6 +87,26 @@ pub struct Config {
     /// The built embedding example served at `/examples/embed/`; default:
     /// `examples/embed/dist` in the working directory, else in the source tree.
     pub embed_example_dir: Option<PathBuf>,
+    /// Failed logins an account may make before each further failure locks it.
+    pub login_free_failures: u32,
+    /// The first lock after failed logins lasts this long; each further failure doubles it.
+    /// 0 turns login throttling off.
+    pub login_backoff_base_secs: u64,
+    /// The longest lock; a quiet account or address is forgotten this long after its lock.
+    pub login_backoff_max_secs: u64,
+    /// Failed logins one client address may make (over all accounts) before each further
+    /// failure locks the address.
+    pub login_address_free_failures: u32,
+    /// Argon2 password checks and hashes that may run at once (each takes 19 MiB and a core
+    /// for tens of milliseconds). Default: the number of cores, at least 2.
+    pub password_hash_concurrency: usize,
+    /// How long a login waits for a password check slot before it is answered 503.
+    pub password_hash_wait_ms: u64,
+    /// Client connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// A connection whose request headers are not complete this long after it became ready
+    /// for them (an idle keep-alive connection included) is closed.
+    pub header_read_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -67,6 +116,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./searchlight-data"),
             database_url: None,
             admin_password: None,
+            secret_key: None,
             log_format: LogFormat::Text,
             session_idle_timeout_secs: 3 * 60 * 60,
             remember_me_secs: 7 * 24 * 60 * 60,
@@ -74,34 +124,203 @@ impl Default for Config {
             file_roots: Vec::new(),
             row_cap: 100_000,
             query_timeout_secs: 30,
+            max_query_length: 10_000,
+            max_query_tokens: 1_000,
+            query_memory_limit_mb: 4096,
+            max_concurrent_searches: searchlight_engine::default_max_concurrent_searches(),
+            max_queued_searches: 64,
+            search_queue_timeout_secs: 10,
+            memory_table_cache_mb: 4096,
             now: None,
             time_zone: "UTC".into(),
             demo: false,
             demo_rows: searchlight_demo::DEFAULT_ROWS,
             embed_example_dir: None,
+            login_free_failures: 5,
+            login_backoff_base_secs: 1,
+            login_backoff_max_secs: 15 * 60,
+            login_address_free_failures: 50,
+            password_hash_concurrency: searchlight_identity::password::default_hash_concurrency(),
+            password_hash_wait_ms: 2000,
+            max_connections: 1024,
+            header_read_timeout_secs: 30,
         }
     }
 }
 
-/// The keys a `SEARCHLIGHT_*` variable may set (others, such as `SEARCHLIGHT_CONFIG`, are not
-/// settings).
-const ENV_KEYS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "database_url",
-    "admin_password",
-    "log_format",
-    "session_idle_timeout_secs",
-    "remember_me_secs",
-    "model_dir",
-    "row_cap",
-    "query_timeout_secs",
-    "now",
-    "time_zone",
-    "demo",
-    "demo_rows",
-    "embed_example_dir",
+/// What every settings variable's name starts with.
+pub const ENV_PREFIX: &str = "SEARCHLIGHT_";
+
+/// The variable that names the config file (as `--config` does); not a setting itself.
+pub const CONFIG_FILE_VARIABLE: &str = "SEARCHLIGHT_CONFIG";
+
+/// How a variable's text becomes a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvValue {
+    /// Taken as it is: addresses, paths, URLs, passwords and names (`12345` stays text).
+    Text,
+    /// A number, or `true`/`false`.
+    Scalar,
+    /// A list: `[a, b]` (quote items that hold commas or brackets: `["a,b", c]`), or a single
+    /// item without brackets.
+    List,
+}
+
+impl EnvValue {
+    fn value(self, raw: &str) -> Value {
+        match self {
+            EnvValue::Text => Value::from(raw.to_string()),
+            EnvValue::Scalar => parse_value(raw),
+            EnvValue::List if raw.trim_start().starts_with('[') => parse_value(raw),
+            EnvValue::List => Value::from(vec![Value::from(raw.trim().to_string())]),
+        }
+    }
+}
+
+/// figment's reading of a value: numbers, booleans, `[lists]`, `"quoted text"`, else text.
+fn parse_value(raw: &str) -> Value {
+    raw.parse::<Value>().unwrap_or_else(|never| match never {})
+}
+
+/// A setting that the environment variable `SEARCHLIGHT_<KEY>` may set.
+#[derive(Debug, Clone, Copy)]
+pub struct EnvSetting {
+    /// The setting's key, as in the config file.
+    pub key: &'static str,
+    pub value: EnvValue,
+}
+
+impl EnvSetting {
+    const fn new(key: &'static str, value: EnvValue) -> Self {
+        Self { key, value }
+    }
+
+    /// The variable's name: `SEARCHLIGHT_` and the key in capitals.
+    pub fn variable(&self) -> String {
+        format!("{ENV_PREFIX}{}", self.key.to_ascii_uppercase())
+    }
+}
+
+/// Every setting, each settable by its `SEARCHLIGHT_<KEY>` variable. The one list the loader
+/// reads and the tests and the README's table are checked against. An empty variable counts
+/// as unset.
+pub const ENV_SETTINGS: &[EnvSetting] = &[
+    EnvSetting::new("listen", EnvValue::Text),
+    EnvSetting::new("data_dir", EnvValue::Text),
+    EnvSetting::new("database_url", EnvValue::Text),
+    EnvSetting::new("admin_password", EnvValue::Text),
+    EnvSetting::new("secret_key", EnvValue::Text),
+    EnvSetting::new("log_format", EnvValue::Text),
+    EnvSetting::new("session_idle_timeout_secs", EnvValue::Scalar),
+    EnvSetting::new("remember_me_secs", EnvValue::Scalar),
+    EnvSetting::new("model_dir", EnvValue::Text),
+    EnvSetting::new("file_roots", EnvValue::List),
+    EnvSetting::new("row_cap", EnvValue::Scalar),
+    EnvSetting::new("query_timeout_secs", EnvValue::Scalar),
+    EnvSetting::new("max_query_length", EnvValue::Scalar),
+    EnvSetting::new("max_query_tokens", EnvValue::Scalar),
+    EnvSetting::new("query_memory_limit_mb", EnvValue::Scalar),
+    EnvSetting::new("max_concurrent_searches", EnvValue::Scalar),
+    EnvSetting::new("max_queued_searches", EnvValue::Scalar),
+    EnvSetting::new("search_queue_timeout_secs", EnvValue::Scalar),
+    EnvSetting::new("memory_table_cache_mb", EnvValue::Scalar),
+    EnvSetting::new("now", EnvValue::Text),
+    EnvSetting::new("time_zone", EnvValue::Text),
+    EnvSetting::new("demo", EnvValue::Scalar),
+    EnvSetting::new("demo_rows", EnvValue::Scalar),
+    EnvSetting::new("embed_example_dir", EnvValue::Text),
+    EnvSetting::new("login_free_failures", EnvValue::Scalar),
+    EnvSetting::new("login_backoff_base_secs", EnvValue::Scalar),
+    EnvSetting::new("login_backoff_max_secs", EnvValue::Scalar),
+    EnvSetting::new("login_address_free_failures", EnvValue::Scalar),
+    EnvSetting::new("password_hash_concurrency", EnvValue::Scalar),
+    EnvSetting::new("password_hash_wait_ms", EnvValue::Scalar),
+    EnvSetting::new("max_connections", EnvValue::Scalar),
+    EnvSetting::new("header_read_timeout_secs", EnvValue::Scalar),
 ];
+
+/// The `SEARCHLIGHT_*` variables of [`ENV_SETTINGS`], as a figment provider. (figment's own
+/// `Env` provider parses every value, so a password such as `12345` became a number, and its
+/// key filter saw the variables' names before they were lower-cased: it matched none.)
+struct EnvSettings;
+
+impl Provider for EnvSettings {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment variable").interpolater(|_: &Profile, keys: &[&str]| {
+            format!("{ENV_PREFIX}{}", keys.join(".").to_ascii_uppercase())
+        })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        for setting in ENV_SETTINGS {
+            let Some(raw) = std::env::var_os(setting.variable()) else {
+                continue;
+            };
+            let raw = raw.to_string_lossy();
+            if raw.trim().is_empty() {
+                continue;
+            }
+            dict.insert(setting.key.to_string(), setting.value.value(&raw));
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// What secrets are shown as.
+const REDACTED: &str = "***";
+
+/// `url` with its password (in the user info, or a query parameter whose name holds
+/// `password`) shown as `***`. The user info ends at the last `@` before the query, so a
+/// password with an unencoded `/` or `@` is hidden too.
+fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end..];
+    let (location, tail) = rest.split_at(rest.find(['?', '#']).unwrap_or(rest.len()));
+    let mut shown = String::with_capacity(url.len());
+    shown.push_str(&url[..scheme_end]);
+    match location.rfind('@') {
+        Some(at) => {
+            let (user_info, host) = location.split_at(at);
+            match user_info.split_once(':') {
+                Some((user, _)) => {
+                    shown.push_str(user);
+                    shown.push(':');
+                    shown.push_str(REDACTED);
+                }
+                None => shown.push_str(user_info),
+            }
+            shown.push_str(host);
+        }
+        None => shown.push_str(location),
+    }
+    let Some(query) = tail.strip_prefix('?') else {
+        shown.push_str(tail);
+        return shown;
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                format!("{name}={REDACTED}")
+            }
+            _ => pair.to_string(),
+        })
+        .collect();
+    shown.push('?');
+    shown.push_str(&pairs.join("&"));
+    if let Some(fragment) = fragment {
+        shown.push('#');
+        shown.push_str(fragment);
+    }
+    shown
+}
 
 impl Config {
     /// Loads the layers. `file` is `--config`; without it `searchlight.toml` is read if it
@@ -122,7 +341,7 @@ impl Config {
             }
         }
         figment = figment
-            .merge(Env::prefixed("SEARCHLIGHT_").filter(|key| ENV_KEYS.contains(&key.as_str())))
+            .merge(EnvSettings)
             .merge(Serialized::defaults(flags));
         figment.extract().map_err(|err| {
             let mut message = String::from("invalid configuration: ");
@@ -134,6 +353,69 @@ impl Config {
             }
             message
         })
+    }
+
+    /// Checks the settings that are read as more than text: the listen address, the pinned
+    /// "now" and the time zone.
+    pub fn validate(&self) -> Result<(), String> {
+        self.listen_addr()?;
+        self.pinned_now()?;
+        self.zone()?;
+        // A secret_key that is not 32 bytes of base64 stops `serve` too (the error does not
+        // quote it).
+        searchlight_catalog::Secrets::new(self.secret_key.as_deref(), &self.data_dir)?;
+        Ok(())
+    }
+
+    /// The configuration as operators may see it (`searchlight config`): tsadmin's password,
+    /// the secret key and any password in the database URL are `***`.
+    pub fn redacted(&self) -> Config {
+        let mut shown = self.clone();
+        if shown.admin_password.is_some() {
+            shown.admin_password = Some(REDACTED.to_string());
+        }
+        if shown.secret_key.is_some() {
+            shown.secret_key = Some(REDACTED.to_string());
+        }
+        shown.database_url = shown.database_url.as_deref().map(redact_url);
+        shown
+    }
+
+    /// The engine's settings: page size, timeout and the bounds on search work.
+    pub fn engine_config(&self) -> searchlight_engine::EngineConfig {
+        let megabytes = |mb: usize| mb.max(1).saturating_mul(searchlight_engine::MB);
+        searchlight_engine::EngineConfig {
+            row_cap: self.row_cap.max(1),
+            query_timeout: Duration::from_secs(self.query_timeout_secs.max(1)),
+            target_partitions: None,
+            search_limits: searchlight_search::Limits {
+                max_chars: self.max_query_length.max(1),
+                max_tokens: self.max_query_tokens.max(1),
+            },
+            query_memory_limit: megabytes(self.query_memory_limit_mb),
+            max_concurrent_searches: Some(self.max_concurrent_searches.max(1)),
+            max_queued_searches: self.max_queued_searches,
+            queue_timeout: Duration::from_secs(self.search_queue_timeout_secs),
+            memory_table_cache: self
+                .memory_table_cache_mb
+                .saturating_mul(searchlight_engine::MB),
+        }
+    }
+
+    /// The login policy: throttling of failed logins and bounds on password hashing.
+    pub fn login_policy(&self) -> LoginPolicy {
+        LoginPolicy {
+            free_failures: self.login_free_failures,
+            address_free_failures: self.login_address_free_failures,
+            backoff_base: Duration::from_secs(self.login_backoff_base_secs),
+            backoff_max: Duration::from_secs(
+                self.login_backoff_max_secs
+                    .max(self.login_backoff_base_secs),
+            ),
+            hash_concurrency: self.password_hash_concurrency.max(1),
+            hash_wait: Duration::from_millis(self.password_hash_wait_ms),
+            ..LoginPolicy::default()
+        }
     }
 
     /// The address to listen on.
@@ -168,6 +450,21 @@ impl Config {
                 self.time_zone
             )
         })
+    }
+
+    /// The server's own files in the data dir, which no table may read although the data
+    /// dir is a file root: the SQLite store (password hashes, sessions) and the secret key.
+    pub fn private_files(&self) -> Vec<PathBuf> {
+        [
+            "searchlight.db",
+            "searchlight.db-wal",
+            "searchlight.db-shm",
+            "searchlight.db-journal",
+        ]
+        .into_iter()
+        .chain([searchlight_catalog::secrets::KEY_FILE])
+        .map(|name| self.data_dir.join(name))
+        .collect()
     }
 
     /// The folders LOCAL_FILES paths may lie under.
@@ -248,6 +545,92 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.listen, "0.0.0.0:1");
+    }
+
+    #[test]
+    fn every_setting_is_in_the_environment_list_once() {
+        let defaults = serde_json::to_value(Config::default()).unwrap();
+        let mut keys: Vec<&str> = defaults
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut listed: Vec<&str> = ENV_SETTINGS.iter().map(|s| s.key).collect();
+        listed.sort_unstable();
+        assert_eq!(
+            listed, keys,
+            "ENV_SETTINGS must list every key of Config once"
+        );
+        // Each kind of value fits its setting's default.
+        for setting in ENV_SETTINGS {
+            let default = &defaults[setting.key];
+            let fits = match setting.value {
+                EnvValue::Text => default.is_string() || default.is_null(),
+                EnvValue::Scalar => default.is_number() || default.is_boolean(),
+                EnvValue::List => default.is_array(),
+            };
+            assert!(fits, "{}: {:?} for {default}", setting.key, setting.value);
+        }
+    }
+
+    #[test]
+    fn variables_are_read_as_their_kind() {
+        assert_eq!(
+            EnvValue::Text.value("12345"),
+            Value::from("12345".to_string())
+        );
+        assert_eq!(
+            EnvValue::Text.value("\"quoted\" [x]"),
+            Value::from("\"quoted\" [x]".to_string())
+        );
+        assert_eq!(EnvValue::Scalar.value("42"), Value::from(42u8));
+        assert_eq!(EnvValue::Scalar.value("true"), Value::from(true));
+        assert_eq!(
+            EnvValue::List.value("[/a, \"/b,c\"]"),
+            Value::from(vec!["/a".to_string(), "/b,c".to_string()])
+        );
+        assert_eq!(
+            EnvValue::List.value(" /srv/data "),
+            Value::from(vec!["/srv/data".to_string()])
+        );
+        assert_eq!(
+            ENV_SETTINGS[0].variable(),
+            format!("SEARCHLIGHT_{}", ENV_SETTINGS[0].key.to_uppercase())
+        );
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        for (url, shown) in [
+            (
+                "postgres://sl:s3cret@db:5432/sl",
+                "postgres://sl:***@db:5432/sl",
+            ),
+            (
+                "postgres://sl:p@ss@db/sl?sslmode=require&password=x#f",
+                "postgres://sl:***@db/sl?sslmode=require&password=***#f",
+            ),
+            ("postgres://sl@db/sl", "postgres://sl@db/sl"),
+            ("postgres://u:pa/ss@h/d", "postgres://u:***@h/d"),
+            (
+                "postgres://db/sl?user=a&sslpassword=b",
+                "postgres://db/sl?user=a&sslpassword=***",
+            ),
+            ("sqlite:///tmp/x.db", "sqlite:///tmp/x.db"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+        let config = Config {
+            admin_password: Some("hunter2".into()),
+            database_url: Some("postgres://u:hunter3@h/d".into()),
+            ..Config::default()
+        };
+        let shown = serde_json::to_string(&config.redacted()).unwrap();
+        assert!(!shown.contains("hunter"), "{shown}");
+        assert!(Config::default().redacted().admin_password.is_none());
     }
 
     #[test]

@@ -21,9 +21,9 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 pub use config::{Config, LogFormat};
-use searchlight_catalog::{Catalog, FileRoots, ImportPolicy, ImportReport};
+use searchlight_catalog::{Catalog, FileRoots, ImportPolicy, ImportReport, Secrets};
+use searchlight_engine::Engine;
 use searchlight_engine::answers::{Answers, Clock};
-use searchlight_engine::{Engine, EngineConfig};
 use searchlight_http::{AppState, HttpSettings};
 use searchlight_identity::builtin::ADMIN_USER_ID;
 use searchlight_identity::{Bootstrap, Identity, SessionPolicy};
@@ -58,24 +58,31 @@ impl Services {
         config.zone().map_err(anyhow::Error::msg)?;
 
         let store = Arc::new(SqlStore::connect(&config.store_url()).await?);
-        let identity = Identity::new(
+        let identity = Identity::with_policies(
             store.clone() as Arc<dyn Store>,
             SessionPolicy {
                 idle_timeout: Duration::from_secs(config.session_idle_timeout_secs),
                 remember_me: Duration::from_secs(config.remember_me_secs),
             },
+            config.login_policy(),
         );
         let bootstrap = identity.bootstrap(config.initial_admin_password()).await?;
-        let engine = Engine::new(EngineConfig {
-            row_cap: config.row_cap.max(1),
-            query_timeout: Duration::from_secs(config.query_timeout_secs.max(1)),
-            target_partitions: None,
-        })?;
+        let engine = Engine::new(config.engine_config())?;
+        // Connection passwords are encrypted under the configured key, else one generated
+        // into the data dir at first need; passwords an older release kept in the clear are
+        // moved under it now.
+        let secrets = Secrets::new(config.secret_key.as_deref(), &config.data_dir)
+            .map_err(|err| anyhow::anyhow!("invalid configuration: {err}"))?;
         let catalog = Catalog::new(
             store.clone() as Arc<dyn Store>,
             Arc::new(engine.clone()),
-            FileRoots::new(config.file_roots()),
-        );
+            FileRoots::new(config.file_roots()).with_private_files(config.private_files()),
+        )
+        .with_secrets(secrets);
+        catalog
+            .seal_stored_passwords()
+            .await
+            .context("encrypting connection passwords stored by an older release")?;
         let clock = Clock {
             pinned: config.pinned_now().map_err(anyhow::Error::msg)?,
             zone: config.zone().map_err(anyhow::Error::msg)?,
@@ -197,6 +204,12 @@ impl Application {
                 remember_me: Duration::from_secs(config.remember_me_secs),
                 data_dir: config.data_dir.clone(),
                 embed_example_dir: config.embed_example_dir(),
+                connection_limits: searchlight_http::serve::ConnectionLimits {
+                    max_connections: config.max_connections.max(1),
+                    header_read_timeout: Duration::from_secs(
+                        config.header_read_timeout_secs.max(1),
+                    ),
+                },
             },
         };
         Ok(Self {

@@ -32,6 +32,9 @@ enum Command {
     Import(ImportArgs),
     /// Run a search against a worksheet or table in the store and print the answer.
     Query(QueryArgs),
+    /// Print the configuration `serve` would use (defaults, config file, SEARCHLIGHT_*
+    /// variables, flags) as JSON, passwords as ***, then exit.
+    Config(ServeArgs),
 }
 
 /// Settings every command shares. Unset flags leave the config file and environment alone.
@@ -164,6 +167,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     app.run_until(shutdown_signal()).await
 }
 
+/// Prints the effective configuration; fails as `serve` would on an invalid one.
+fn show_config(args: ServeArgs) -> anyhow::Result<bool> {
+    let config = Config::load(args.store.config.as_deref(), &args).map_err(anyhow::Error::msg)?;
+    config.validate().map_err(anyhow::Error::msg)?;
+    println!("{}", serde_json::to_string_pretty(&config.redacted())?);
+    Ok(true)
+}
+
 /// Shows tsadmin's generated password once, whichever command created the store.
 fn announce_generated_password(services: &Services) {
     if let Some(password) = &services.bootstrap.generated_admin_password {
@@ -212,6 +223,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await.map(|()| true),
         Command::Import(args) => import(args).await,
         Command::Query(args) => query(args).await,
+        Command::Config(args) => show_config(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -206,37 +206,63 @@ pub(crate) async fn child_objects(pool: &AnyPool, parent_id: &str) -> Result<Vec
         .collect()
 }
 
+/// `INSERT INTO metadata_objects … VALUES …` (every column), then `$conflict`.
+macro_rules! insert_object_sql {
+    ($conflict:literal) => {
+        concat!(
+            "INSERT INTO metadata_objects (id, object_type, subtype, name, name_key, description, \
+             owner_id, created, modified, modified_by, is_auto_created, parent_id, position, \
+             definition, tml) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ",
+            $conflict
+        )
+    };
+}
+
 async fn upsert_object(tx: &mut Transaction<'static, Any>, o: &ObjectRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO metadata_objects (id, object_type, subtype, name, name_key, description, \
-         owner_id, created, modified, modified_by, is_auto_created, parent_id, position, \
-         definition, tml) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         ON CONFLICT (id) DO UPDATE SET object_type = excluded.object_type, \
-         subtype = excluded.subtype, name = excluded.name, name_key = excluded.name_key, \
-         description = excluded.description, modified = excluded.modified, \
-         modified_by = excluded.modified_by, is_auto_created = excluded.is_auto_created, \
-         parent_id = excluded.parent_id, position = excluded.position, \
-         definition = excluded.definition, tml = excluded.tml",
-    )
-    .bind(o.id.as_str())
-    .bind(o.object_type.as_str())
-    .bind(o.subtype.as_deref())
-    .bind(o.name.as_str())
-    .bind(o.name.to_lowercase())
-    .bind(o.description.as_deref())
-    .bind(o.owner_id.as_str())
-    .bind(o.created)
-    .bind(o.modified)
-    .bind(o.modified_by.as_str())
-    .bind(o.is_auto_created as i64)
-    .bind(o.parent_id.as_deref())
-    .bind(o.position)
-    .bind(o.definition.as_deref())
-    .bind(o.tml.as_deref())
-    .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
+    insert_object(tx, o, true).await?;
     Ok(())
+}
+
+/// Inserts an object; one whose id exists is updated (`update_existing`), keeping its owner
+/// and `created`, or left alone. Returns whether a row was written.
+async fn insert_object(
+    tx: &mut Transaction<'static, Any>,
+    o: &ObjectRecord,
+    update_existing: bool,
+) -> Result<bool> {
+    let statement = if update_existing {
+        insert_object_sql!(
+            "ON CONFLICT (id) DO UPDATE SET object_type = excluded.object_type, \
+             subtype = excluded.subtype, name = excluded.name, name_key = excluded.name_key, \
+             description = excluded.description, modified = excluded.modified, \
+             modified_by = excluded.modified_by, is_auto_created = excluded.is_auto_created, \
+             parent_id = excluded.parent_id, position = excluded.position, \
+             definition = excluded.definition, tml = excluded.tml"
+        )
+    } else {
+        insert_object_sql!("ON CONFLICT (id) DO NOTHING")
+    };
+    let written = sqlx::query(statement)
+        .bind(o.id.as_str())
+        .bind(o.object_type.as_str())
+        .bind(o.subtype.as_deref())
+        .bind(o.name.as_str())
+        .bind(o.name.to_lowercase())
+        .bind(o.description.as_deref())
+        .bind(o.owner_id.as_str())
+        .bind(o.created)
+        .bind(o.modified)
+        .bind(o.modified_by.as_str())
+        .bind(o.is_auto_created as i64)
+        .bind(o.parent_id.as_deref())
+        .bind(o.position)
+        .bind(o.definition.as_deref())
+        .bind(o.tml.as_deref())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+    Ok(written > 0)
 }
 
 /// Deletes the rows of `table` under `parent_id` whose id is not in `keep`.
@@ -373,20 +399,62 @@ async fn insert_readers(
     Ok(())
 }
 
+/// The `modified` time of a stored object (`None`: there is none). With `lock`, on
+/// PostgreSQL, its row stays locked until the transaction ends.
+async fn stored_modified(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    id: &str,
+    lock: bool,
+) -> Result<Option<EpochMillis>> {
+    let statement = if lock && backend == Backend::Postgres {
+        "SELECT modified FROM metadata_objects WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT modified FROM metadata_objects WHERE id = $1"
+    };
+    let row = sqlx::query(statement)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    row.map(|row| row.try_get("modified").map_err(db_error))
+        .transpose()
+}
+
+/// Writes objects in `tx` and commits it, if each is as its writer expected: a write that
+/// expects no object finds none (its insert adds the row), and one that expects an object
+/// finds it with the `modified` time it read (locked until the commit, on PostgreSQL).
+/// Otherwise nothing is written and the answer is [`Error::ConcurrentChange`].
 pub(crate) async fn write_objects(
     backend: Backend,
     mut tx: Transaction<'static, Any>,
-    writes: &[ObjectWrite],
+    writes: &[(&ObjectWrite, ExpectedObject)],
 ) -> Result<()> {
+    let changed = |id: &str| Error::concurrent_change(format!("the object '{id}'"));
     let mut new_readers: Vec<(&ObjectRecord, &str)> = Vec::new();
-    for write in writes {
-        let existed = sqlx::query("SELECT 1 AS present FROM metadata_objects WHERE id = $1")
-            .bind(write.object.id.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_error)?
-            .is_some();
-        upsert_object(&mut tx, &write.object).await?;
+    for &(write, expected) in writes {
+        let id = write.object.id.as_str();
+        let existed = match expected {
+            ExpectedObject::Anything => {
+                let stored = stored_modified(&mut tx, backend, id, false).await?;
+                upsert_object(&mut tx, &write.object).await?;
+                stored.is_some()
+            }
+            ExpectedObject::Absent => {
+                // On PostgreSQL the insert waits for another transaction inserting this id.
+                if !insert_object(&mut tx, &write.object, false).await? {
+                    return Err(changed(id));
+                }
+                false
+            }
+            ExpectedObject::Modified(modified) => {
+                if stored_modified(&mut tx, backend, id, true).await? != Some(modified) {
+                    return Err(changed(id));
+                }
+                upsert_object(&mut tx, &write.object).await?;
+                true
+            }
+        };
 
         let keep: Vec<&str> = write.columns.iter().map(|c| c.id.as_str()).collect();
         delete_other_children(&mut tx, "metadata_objects", &write.object.id, &keep).await?;

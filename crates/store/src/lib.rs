@@ -14,6 +14,17 @@
 //! both backends share, so the schema cannot drift between them. Statements are shared too,
 //! except where a backend plans a spelling badly: a non-administrator's listing page merges
 //! per-principal index scans, which each backend does only for its own form of the query.
+//!
+//! **Concurrent writers.** Several servers may share one store and start together: on SQLite
+//! the first to open a file migrates it while the others wait on a lock file beside it; on
+//! PostgreSQL sqlx's migrator holds an advisory lock. Every writer of the directory
+//! (principals, memberships, group privileges, ownership) first takes the *directory lock*
+//! (SQLite's write lock, `BEGIN IMMEDIATE`; on PostgreSQL the `directory_version` row,
+//! `FOR UPDATE`), so a [`DirectoryTx`] reads a directory that stays as read until it commits.
+//! Imports write only if each object is still as they found it ([`ExpectedObject`]). A
+//! writer that waits longer than the lock timeout (10 s), or that finds its rows changed under
+//! it (a unique or foreign-key violation, a deadlock), fails with [`Error::ConcurrentChange`]
+//! and changes nothing; the services above try such a request once more.
 
 mod catalog_sql;
 mod model;
@@ -50,8 +61,14 @@ pub trait Store: Send + Sync + 'static {
     async fn ancestor_groups(&self, principal_id: &str) -> Result<Vec<String>>;
     /// Privileges granted to any of `group_ids`.
     async fn privileges_of_groups(&self, group_ids: &[String]) -> Result<Vec<String>>;
-    /// Applies a set of principal changes in one transaction: all of it or nothing.
+    /// Applies a set of principal changes in one transaction: all of it or nothing. The
+    /// changes were planned on what was read before: to plan on what the transaction sees,
+    /// use [`Store::begin_directory`].
     async fn apply_principal_changes(&self, changes: &PrincipalChanges) -> Result<()>;
+    /// Starts a transaction that holds the directory lock (see the crate documentation):
+    /// what it reads stays true until it commits, on every server sharing the store. Waiting
+    /// longer than the lock timeout is [`Error::ConcurrentChange`].
+    async fn begin_directory(&self) -> Result<Box<dyn DirectoryTx>>;
     async fn set_password_hash(
         &self,
         user_id: &str,
@@ -94,6 +111,10 @@ pub trait Store: Send + Sync + 'static {
     async fn child_objects(&self, parent_id: &str) -> Result<Vec<ObjectRecord>>;
     /// Writes imported objects in one transaction: all of them or none.
     async fn write_objects(&self, writes: &[ObjectWrite]) -> Result<()>;
+    /// Writes imported objects in one transaction if each is still as its writer found it;
+    /// otherwise nothing is written and the answer is [`Error::ConcurrentChange`].
+    async fn write_objects_expecting(&self, writes: &[(ObjectWrite, ExpectedObject)])
+    -> Result<()>;
     async fn visualizations(&self, parent_id: &str) -> Result<Vec<VisualizationRecord>>;
     async fn visualization(&self, id: &str) -> Result<Option<VisualizationRecord>>;
     /// Whether `viewer` may read the object (its owner, an administrator, or a principal it
@@ -139,4 +160,33 @@ pub trait Store: Send + Sync + 'static {
         object_ids: Option<&[String]>,
         modified: EpochMillis,
     ) -> Result<u64>;
+}
+
+/// A transaction of [`Store::begin_directory`]: it holds the directory lock until it is
+/// committed, or dropped (which rolls it back).
+#[async_trait]
+pub trait DirectoryTx: Send {
+    /// The directory version when the lock was taken (see [`Store::directory_version`]).
+    fn version(&self) -> i64;
+    /// Every user and group.
+    async fn principals(&mut self) -> Result<Vec<Principal>>;
+    /// Every direct membership.
+    async fn memberships(&mut self) -> Result<Vec<Membership>>;
+    async fn principal_by_id(&mut self, id: &str) -> Result<Option<Principal>>;
+    async fn principal_by_name(
+        &mut self,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<Option<Principal>>;
+    /// Applies a set of principal changes (bumping the directory version).
+    async fn apply(&mut self, changes: &PrincipalChanges) -> Result<()>;
+    /// Grants (`granted = true`) or revokes a privilege on several groups.
+    async fn set_group_privilege(
+        &mut self,
+        group_ids: &[String],
+        privilege: &str,
+        granted: bool,
+    ) -> Result<()>;
+    /// Makes the changes permanent and releases the lock.
+    async fn commit(self: Box<Self>) -> Result<()>;
 }

@@ -186,6 +186,20 @@ pub struct ObjectWrite {
     pub initial_shares: Vec<(String, SharePermission)>,
 }
 
+/// What a writer found of an object before it planned the object's [`ObjectWrite`]. The
+/// store writes only if the object is still so when the write's transaction reaches it, so
+/// that two imports racing on one GUID never both believe they created it, nor overwrite an
+/// update they did not see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedObject {
+    /// Write whatever is stored (an operator's bulk load).
+    Anything,
+    /// The object did not exist: the write creates it.
+    Absent,
+    /// The object existed with this `modified` time: the write updates it.
+    Modified(EpochMillis),
+}
+
 /// Who is asking, for visibility: the user and every group it is in.
 #[derive(Debug, Clone)]
 pub struct Viewer {

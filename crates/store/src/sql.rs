@@ -4,7 +4,8 @@
 //! multi-row statements of bounded size so that a 10,000-user sync is a few dozen round trips,
 //! not tens of thousands.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Executor, Row, Transaction};
 
 use crate::catalog_sql;
 use crate::model::*;
-use crate::{Error, Result, Store};
+use crate::{DirectoryTx, Error, Result, Store};
 
 /// The database behind a [`SqlStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,63 @@ pub(crate) fn db_error(err: sqlx::Error) -> Error {
     Error::internal(err)
 }
 
+/// How long a writer waits for a lock another writer holds: PostgreSQL's `lock_timeout` in
+/// write transactions, as SQLite's busy timeout (`PRAGMA busy_timeout = 10000`).
+const PG_LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '10s'";
+
+/// What [`Error::ConcurrentChange`] names for the writes of the directory.
+const DIRECTORY: &str = "the users and groups";
+/// … for an ownership transfer.
+const OWNERSHIP: &str = "the users or the objects to transfer";
+/// … for imported objects.
+const OBJECTS: &str = "the imported objects";
+/// … for sharing and tags.
+const SHARING: &str = "the objects or their sharing";
+
+/// Whether a database error means another writer got in the way rather than a fault: a
+/// unique or foreign-key violation (a row another transaction added or removed since this
+/// one read), a serialization failure, a deadlock, or a lock wait that timed out.
+fn is_contention(backend: Backend, err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    if db.is_unique_violation() || db.is_foreign_key_violation() {
+        return true;
+    }
+    let Some(code) = db.code() else {
+        return false;
+    };
+    match backend {
+        // serialization_failure, deadlock_detected, lock_not_available (`lock_timeout`).
+        Backend::Postgres => matches!(&*code, "40001" | "40P01" | "55P03"),
+        // SQLITE_BUSY and SQLITE_LOCKED (extended codes keep them in the low byte).
+        Backend::Sqlite => code
+            .parse::<i32>()
+            .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+    }
+}
+
+/// `err` as [`Error::ConcurrentChange`] about `what` when it is contention with another
+/// writer ([`is_contention`]); as it is otherwise.
+pub(crate) fn contention(backend: Backend, what: &str, err: Error) -> Error {
+    let contended = match &err {
+        Error::Internal(source) => source
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(|err| is_contention(backend, err)),
+        _ => false,
+    };
+    if contended {
+        Error::concurrent_change(what)
+    } else {
+        err
+    }
+}
+
+/// The error of a failed statement in a directory write.
+fn directory_error(backend: Backend) -> impl Fn(sqlx::Error) -> Error + Copy {
+    move |err| contention(backend, DIRECTORY, db_error(err))
+}
+
 impl SqlStore {
     /// Connects to `url`, creating the SQLite file (and its folder) if needed, and brings
     /// the schema up to date.
@@ -112,6 +170,14 @@ impl SqlStore {
                 })
             }),
         };
+        // Servers starting together on one new SQLite file would race to switch it to WAL
+        // (which takes a lock SQLite does not wait for) and to migrate it: the first to lock
+        // the file beside it does both while the others wait. On PostgreSQL the migrator
+        // holds an advisory lock.
+        let startup_lock = match sqlite_path(&url) {
+            Some(path) if backend == Backend::Sqlite => Some(lock_beside(path).await?),
+            _ => None,
+        };
         let pool = options.connect(&url).await.map_err(|err| {
             Error::internal(format!(
                 "cannot open the {backend} store at {}: {err}",
@@ -122,17 +188,66 @@ impl SqlStore {
             .run(&pool)
             .await
             .map_err(|err| Error::internal(format!("cannot migrate the {backend} store: {err}")))?;
+        drop(startup_lock);
         Ok(Self { pool, backend })
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once, so that two
-    /// writers queue on the busy timeout instead of one failing half-way.
+    /// writers queue on the busy timeout instead of one failing half-way; on PostgreSQL its
+    /// statements wait as long for a row another transaction holds.
     async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db_error),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await.map_err(db_error)?;
+                sqlx::raw_sql(PG_LOCK_TIMEOUT)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(tx)
+            }
         }
-        .map_err(db_error)
+    }
+
+    /// Starts a write transaction that holds the directory lock (see the crate
+    /// documentation) and reads the directory version. Waiting too long is
+    /// [`Error::ConcurrentChange`].
+    async fn lock_directory(&self) -> Result<(Transaction<'static, Any>, i64)> {
+        let fail = directory_error(self.backend);
+        let mut tx = self
+            .begin_write()
+            .await
+            .map_err(|err| contention(self.backend, DIRECTORY, err))?;
+        let statement = match self.backend {
+            // The transaction holds SQLite's write lock already.
+            Backend::Sqlite => "SELECT version FROM directory_version WHERE id = 1",
+            Backend::Postgres => "SELECT version FROM directory_version WHERE id = 1 FOR UPDATE",
+        };
+        let version = sqlx::query(statement)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(fail)?
+            .try_get("version")
+            .map_err(db_error)?;
+        Ok((tx, version))
+    }
+
+    /// Writes objects if each is as expected, in one transaction.
+    async fn write_checked(&self, writes: &[(&ObjectWrite, ExpectedObject)]) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .begin_write()
+            .await
+            .map_err(|err| contention(self.backend, OBJECTS, err))?;
+        catalog_sql::write_objects(self.backend, tx, writes)
+            .await
+            .map_err(|err| contention(self.backend, OBJECTS, err))
     }
 
     /// "SQLite" or "PostgreSQL", for messages.
@@ -149,6 +264,27 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Takes an exclusive lock on `<database file>.lock` (creating it), waiting while another
+/// server holds it. The lock goes with the returned file.
+async fn lock_beside(database: &Path) -> Result<std::fs::File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|err| Error::internal(format!("cannot lock {shown} to open the store: {err}")))
 }
 
 /// The file path of a `sqlite://` URL.
@@ -292,6 +428,347 @@ fn session_from_row(row: &AnyRow) -> Result<Session> {
     })
 }
 
+async fn fetch_principals<'c, E>(executor: E) -> Result<Vec<Principal>>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals");
+    sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(executor)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(principal_from_row)
+        .collect()
+}
+
+async fn fetch_memberships<'c, E>(executor: E) -> Result<Vec<Membership>>
+where
+    E: Executor<'c, Database = Any>,
+{
+    sqlx::query("SELECT member_id, group_id FROM memberships")
+        .fetch_all(executor)
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|row| {
+            Ok(Membership {
+                member_id: row.try_get("member_id").map_err(db_error)?,
+                group_id: row.try_get("group_id").map_err(db_error)?,
+            })
+        })
+        .collect()
+}
+
+async fn fetch_principal_by_name<'c, E>(
+    executor: E,
+    kind: PrincipalKind,
+    name: &str,
+) -> Result<Option<Principal>>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE kind = $1 AND name = $2");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(kind.as_str())
+        .bind(name)
+        .fetch_optional(executor)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(principal_from_row)
+        .transpose()
+}
+
+async fn fetch_principal_by_id<'c, E>(executor: E, id: &str) -> Result<Option<Principal>>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = $1");
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(principal_from_row)
+        .transpose()
+}
+
+/// Writes a set of principal changes and bumps the directory version, inside `tx`.
+async fn apply_changes(
+    backend: Backend,
+    tx: &mut Transaction<'static, Any>,
+    changes: &PrincipalChanges,
+) -> Result<()> {
+    if !changes.delete.is_empty() {
+        let deleted: Vec<&str> = changes.delete.iter().map(String::as_str).collect();
+        if let Some(heir) = &changes.heir_id {
+            let inherited = catalog_sql::ids_owned_by(tx, &deleted).await?;
+            for chunk in deleted.chunks(INSERT_CHUNK) {
+                let sql = format!(
+                    "UPDATE metadata_objects SET owner_id = $1 WHERE owner_id IN ({})",
+                    list_placeholders(2, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql)).bind(heir.as_str());
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut **tx).await.map_err(db_error)?;
+            }
+            catalog_sql::refresh_readers(tx, &inherited).await?;
+        }
+        delete_by_ids(tx, "DELETE FROM principals WHERE id IN", &deleted).await?;
+    }
+
+    for chunk in changes.insert.chunks(INSERT_CHUNK) {
+        let sql = format!(
+            "INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES {}",
+            values_placeholders(backend, chunk.len(), 13)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for p in chunk {
+            query = query
+                .bind(p.id.as_str())
+                .bind(p.kind.as_str())
+                .bind(p.name.as_str())
+                .bind(p.display_name.as_str())
+                .bind(p.description.as_deref())
+                .bind(p.mail.as_deref())
+                .bind(p.principal_type.as_str())
+                .bind(p.visibility.as_str())
+                .bind(p.password_hash.as_deref())
+                .bind(p.builtin as i64)
+                .bind(p.can_login as i64)
+                .bind(p.created)
+                .bind(p.modified);
+        }
+        query.execute(&mut **tx).await.map_err(db_error)?;
+    }
+
+    for p in &changes.update {
+        sqlx::query(
+            "UPDATE principals SET display_name = $1, description = $2, mail = $3, \
+             principal_type = $4, visibility = $5, modified = $6 WHERE id = $7",
+        )
+        .bind(p.display_name.as_str())
+        .bind(p.description.as_deref())
+        .bind(p.mail.as_deref())
+        .bind(p.principal_type.as_str())
+        .bind(p.visibility.as_str())
+        .bind(p.modified)
+        .bind(p.id.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+
+    if !changes.memberships.is_empty() {
+        let members: Vec<&str> = changes
+            .memberships
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect();
+        delete_by_ids(tx, "DELETE FROM memberships WHERE member_id IN", &members).await?;
+        let rows: Vec<(&str, &str)> = changes
+            .memberships
+            .iter()
+            .flat_map(|(member, groups)| {
+                groups
+                    .iter()
+                    .map(move |group| (member.as_str(), group.as_str()))
+            })
+            .collect();
+        insert_memberships(backend, tx, &rows).await?;
+    }
+
+    bump_directory_version(tx).await
+}
+
+/// Grants (`granted = true`) or revokes a privilege on several groups, inside `tx`.
+async fn write_group_privilege(
+    tx: &mut Transaction<'static, Any>,
+    group_ids: &[String],
+    privilege: &str,
+    granted: bool,
+) -> Result<()> {
+    for group_id in group_ids {
+        let statement = if granted {
+            "INSERT INTO group_privileges (group_id, privilege) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM group_privileges WHERE group_id = $1 AND privilege = $2"
+        };
+        sqlx::query(statement)
+            .bind(group_id.as_str())
+            .bind(privilege)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Moves objects from one user to another inside `tx`, which holds the directory lock.
+/// Both users must still exist, and each of `object_ids` must still be `from_id`'s (as the
+/// caller checked before): otherwise another writer got in between and nothing moves.
+async fn transfer_objects(
+    tx: &mut Transaction<'static, Any>,
+    from_id: &str,
+    to_id: &str,
+    object_ids: Option<&[String]>,
+    modified: EpochMillis,
+) -> Result<u64> {
+    let users: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM principals WHERE kind = $1 AND (id = $2 OR id = $3)",
+    )
+    .bind(PrincipalKind::User.as_str())
+    .bind(from_id)
+    .bind(to_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_error)?
+    .try_get("n")
+    .map_err(db_error)?;
+    if users != 2 {
+        return Err(Error::concurrent_change(OWNERSHIP));
+    }
+    if let Some(ids) = object_ids {
+        let wanted: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut owned = 0;
+        for chunk in wanted.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM metadata_objects \
+                 WHERE owner_id = $1 AND parent_id IS NULL AND id IN ({})",
+                list_placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(from_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let n: i64 = query
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .try_get("n")
+                .map_err(db_error)?;
+            owned += n;
+        }
+        if usize::try_from(owned).ok() != Some(wanted.len()) {
+            return Err(Error::concurrent_change(OWNERSHIP));
+        }
+    }
+
+    let mut moved = 0;
+    // The objects whose `object_readers` rows change with their owner.
+    let touched = match object_ids {
+        None => catalog_sql::ids_owned_by(tx, &[from_id]).await?,
+        Some(ids) => ids.to_vec(),
+    };
+    match object_ids {
+        None => {
+            moved += sqlx::query(
+                "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
+                 WHERE owner_id = $3",
+            )
+            .bind(to_id)
+            .bind(modified)
+            .bind(from_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        }
+        Some(ids) => {
+            for chunk in ids.chunks(INSERT_CHUNK) {
+                let sql = format!(
+                    "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
+                     WHERE owner_id = $3 AND (id IN ({list}) OR parent_id IN ({list}))",
+                    list = list_placeholders(4, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql))
+                    .bind(to_id)
+                    .bind(modified)
+                    .bind(from_id);
+                for id in chunk {
+                    query = query.bind(id.as_str());
+                }
+                moved += query
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?
+                    .rows_affected();
+            }
+        }
+    }
+    catalog_sql::refresh_readers(tx, &touched).await?;
+    Ok(moved)
+}
+
+/// [`DirectoryTx`] on a transaction of `SqlStore::lock_directory`.
+struct SqlDirectoryTx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    version: i64,
+}
+
+#[async_trait]
+impl DirectoryTx for SqlDirectoryTx {
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    async fn principals(&mut self) -> Result<Vec<Principal>> {
+        fetch_principals(&mut *self.tx).await
+    }
+
+    async fn memberships(&mut self) -> Result<Vec<Membership>> {
+        fetch_memberships(&mut *self.tx).await
+    }
+
+    async fn principal_by_id(&mut self, id: &str) -> Result<Option<Principal>> {
+        fetch_principal_by_id(&mut *self.tx, id).await
+    }
+
+    async fn principal_by_name(
+        &mut self,
+        kind: PrincipalKind,
+        name: &str,
+    ) -> Result<Option<Principal>> {
+        fetch_principal_by_name(&mut *self.tx, kind, name).await
+    }
+
+    async fn apply(&mut self, changes: &PrincipalChanges) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        apply_changes(self.backend, &mut self.tx, changes)
+            .await
+            .map_err(|err| contention(self.backend, DIRECTORY, err))
+    }
+
+    async fn set_group_privilege(
+        &mut self,
+        group_ids: &[String],
+        privilege: &str,
+        granted: bool,
+    ) -> Result<()> {
+        write_group_privilege(&mut self.tx, group_ids, privilege, granted)
+            .await
+            .map_err(|err| contention(self.backend, DIRECTORY, err))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        let Self { tx, backend, .. } = *self;
+        tx.commit().await.map_err(directory_error(backend))
+    }
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
@@ -299,29 +776,11 @@ impl Store for SqlStore {
     }
 
     async fn principals(&self) -> Result<Vec<Principal>> {
-        let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals");
-        sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(principal_from_row)
-            .collect()
+        fetch_principals(&self.pool).await
     }
 
     async fn memberships(&self) -> Result<Vec<Membership>> {
-        sqlx::query("SELECT member_id, group_id FROM memberships")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|row| {
-                Ok(Membership {
-                    member_id: row.try_get("member_id").map_err(db_error)?,
-                    group_id: row.try_get("group_id").map_err(db_error)?,
-                })
-            })
-            .collect()
+        fetch_memberships(&self.pool).await
     }
 
     async fn directory_version(&self) -> Result<i64> {
@@ -353,29 +812,11 @@ impl Store for SqlStore {
         kind: PrincipalKind,
         name: &str,
     ) -> Result<Option<Principal>> {
-        let sql =
-            format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE kind = $1 AND name = $2");
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(kind.as_str())
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?
-            .as_ref()
-            .map(principal_from_row)
-            .transpose()
+        fetch_principal_by_name(&self.pool, kind, name).await
     }
 
     async fn principal_by_id(&self, id: &str) -> Result<Option<Principal>> {
-        let sql = format!("SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = $1");
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?
-            .as_ref()
-            .map(principal_from_row)
-            .transpose()
+        fetch_principal_by_id(&self.pool, id).await
     }
 
     async fn ancestor_groups(&self, principal_id: &str) -> Result<Vec<String>> {
@@ -421,96 +862,18 @@ impl Store for SqlStore {
         if changes.is_empty() {
             return Ok(());
         }
-        let mut tx = self.begin_write().await?;
+        let mut directory = self.begin_directory().await?;
+        directory.apply(changes).await?;
+        directory.commit().await
+    }
 
-        if !changes.delete.is_empty() {
-            let deleted: Vec<&str> = changes.delete.iter().map(String::as_str).collect();
-            if let Some(heir) = &changes.heir_id {
-                let inherited = catalog_sql::ids_owned_by(&mut tx, &deleted).await?;
-                for chunk in deleted.chunks(INSERT_CHUNK) {
-                    let sql = format!(
-                        "UPDATE metadata_objects SET owner_id = $1 WHERE owner_id IN ({})",
-                        list_placeholders(2, chunk.len())
-                    );
-                    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(heir.as_str());
-                    for id in chunk {
-                        query = query.bind(*id);
-                    }
-                    query.execute(&mut *tx).await.map_err(db_error)?;
-                }
-                catalog_sql::refresh_readers(&mut tx, &inherited).await?;
-            }
-            delete_by_ids(&mut tx, "DELETE FROM principals WHERE id IN", &deleted).await?;
-        }
-
-        for chunk in changes.insert.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO principals ({PRINCIPAL_COLUMNS}) VALUES {}",
-                values_placeholders(self.backend, chunk.len(), 13)
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for p in chunk {
-                query = query
-                    .bind(p.id.as_str())
-                    .bind(p.kind.as_str())
-                    .bind(p.name.as_str())
-                    .bind(p.display_name.as_str())
-                    .bind(p.description.as_deref())
-                    .bind(p.mail.as_deref())
-                    .bind(p.principal_type.as_str())
-                    .bind(p.visibility.as_str())
-                    .bind(p.password_hash.as_deref())
-                    .bind(p.builtin as i64)
-                    .bind(p.can_login as i64)
-                    .bind(p.created)
-                    .bind(p.modified);
-            }
-            query.execute(&mut *tx).await.map_err(db_error)?;
-        }
-
-        for p in &changes.update {
-            sqlx::query(
-                "UPDATE principals SET display_name = $1, description = $2, mail = $3, \
-                 principal_type = $4, visibility = $5, modified = $6 WHERE id = $7",
-            )
-            .bind(p.display_name.as_str())
-            .bind(p.description.as_deref())
-            .bind(p.mail.as_deref())
-            .bind(p.principal_type.as_str())
-            .bind(p.visibility.as_str())
-            .bind(p.modified)
-            .bind(p.id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-        }
-
-        if !changes.memberships.is_empty() {
-            let members: Vec<&str> = changes
-                .memberships
-                .iter()
-                .map(|(m, _)| m.as_str())
-                .collect();
-            delete_by_ids(
-                &mut tx,
-                "DELETE FROM memberships WHERE member_id IN",
-                &members,
-            )
-            .await?;
-            let rows: Vec<(&str, &str)> = changes
-                .memberships
-                .iter()
-                .flat_map(|(member, groups)| {
-                    groups
-                        .iter()
-                        .map(move |group| (member.as_str(), group.as_str()))
-                })
-                .collect();
-            insert_memberships(self.backend, &mut tx, &rows).await?;
-        }
-
-        bump_directory_version(&mut tx).await?;
-        tx.commit().await.map_err(db_error)
+    async fn begin_directory(&self) -> Result<Box<dyn DirectoryTx>> {
+        let (tx, version) = self.lock_directory().await?;
+        Ok(Box::new(SqlDirectoryTx {
+            tx,
+            backend: self.backend,
+            version,
+        }))
     }
 
     async fn set_password_hash(
@@ -519,16 +882,19 @@ impl Store for SqlStore {
         hash: &str,
         modified: EpochMillis,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let fail = directory_error(self.backend);
+        let (mut tx, _) = self.lock_directory().await?;
         sqlx::query("UPDATE principals SET password_hash = $1, modified = $2 WHERE id = $3")
             .bind(hash)
             .bind(modified)
             .bind(user_id)
             .execute(&mut *tx)
             .await
-            .map_err(db_error)?;
-        bump_directory_version(&mut tx).await?;
-        tx.commit().await.map_err(db_error)
+            .map_err(fail)?;
+        bump_directory_version(&mut tx)
+            .await
+            .map_err(|err| contention(self.backend, DIRECTORY, err))?;
+        tx.commit().await.map_err(fail)
     }
 
     async fn set_group_privilege(
@@ -537,22 +903,11 @@ impl Store for SqlStore {
         privilege: &str,
         granted: bool,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for group_id in group_ids {
-            let statement = if granted {
-                "INSERT INTO group_privileges (group_id, privilege) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING"
-            } else {
-                "DELETE FROM group_privileges WHERE group_id = $1 AND privilege = $2"
-            };
-            sqlx::query(statement)
-                .bind(group_id.as_str())
-                .bind(privilege)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-        }
-        tx.commit().await.map_err(db_error)
+        let mut directory = self.begin_directory().await?;
+        directory
+            .set_group_privilege(group_ids, privilege, granted)
+            .await?;
+        directory.commit().await
     }
 
     async fn insert_session(&self, session: &Session) -> Result<()> {
@@ -648,10 +1003,22 @@ impl Store for SqlStore {
     }
 
     async fn write_objects(&self, writes: &[ObjectWrite]) -> Result<()> {
-        if writes.is_empty() {
-            return Ok(());
-        }
-        catalog_sql::write_objects(self.backend, self.begin_write().await?, writes).await
+        let writes: Vec<(&ObjectWrite, ExpectedObject)> = writes
+            .iter()
+            .map(|write| (write, ExpectedObject::Anything))
+            .collect();
+        self.write_checked(&writes).await
+    }
+
+    async fn write_objects_expecting(
+        &self,
+        writes: &[(ObjectWrite, ExpectedObject)],
+    ) -> Result<()> {
+        let writes: Vec<(&ObjectWrite, ExpectedObject)> = writes
+            .iter()
+            .map(|(write, expected)| (write, *expected))
+            .collect();
+        self.write_checked(&writes).await
     }
 
     async fn visualizations(&self, parent_id: &str) -> Result<Vec<VisualizationRecord>> {
@@ -687,7 +1054,13 @@ impl Store for SqlStore {
         object_ids: &[String],
         changes: &[(String, Option<SharePermission>)],
     ) -> Result<()> {
-        catalog_sql::set_shares(self.begin_write().await?, object_ids, changes).await
+        let tx = self
+            .begin_write()
+            .await
+            .map_err(|err| contention(self.backend, SHARING, err))?;
+        catalog_sql::set_shares(tx, object_ids, changes)
+            .await
+            .map_err(|err| contention(self.backend, SHARING, err))
     }
 
     async fn object_counts(&self) -> Result<Vec<(String, Option<String>, i64)>> {
@@ -716,14 +1089,13 @@ impl Store for SqlStore {
         owner_id: &str,
         now: EpochMillis,
     ) -> Result<Vec<String>> {
-        catalog_sql::assign_tags(
-            self.begin_write().await?,
-            object_ids,
-            tag_names,
-            owner_id,
-            now,
-        )
-        .await
+        let tx = self
+            .begin_write()
+            .await
+            .map_err(|err| contention(self.backend, SHARING, err))?;
+        catalog_sql::assign_tags(tx, object_ids, tag_names, owner_id, now)
+            .await
+            .map_err(|err| contention(self.backend, SHARING, err))
     }
 
     async fn objects_owned_by(&self, owner_id: &str) -> Result<Vec<String>> {
@@ -746,51 +1118,11 @@ impl Store for SqlStore {
         object_ids: Option<&[String]>,
         modified: EpochMillis,
     ) -> Result<u64> {
-        let mut tx = self.begin_write().await?;
-        let mut moved = 0;
-        // The objects whose `object_readers` rows change with their owner.
-        let touched = match object_ids {
-            None => catalog_sql::ids_owned_by(&mut tx, &[from_id]).await?,
-            Some(ids) => ids.to_vec(),
-        };
-        match object_ids {
-            None => {
-                moved += sqlx::query(
-                    "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
-                     WHERE owner_id = $3",
-                )
-                .bind(to_id)
-                .bind(modified)
-                .bind(from_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?
-                .rows_affected();
-            }
-            Some(ids) => {
-                for chunk in ids.chunks(INSERT_CHUNK) {
-                    let sql = format!(
-                        "UPDATE metadata_objects SET owner_id = $1, modified = $2, modified_by = $1 \
-                         WHERE owner_id = $3 AND (id IN ({list}) OR parent_id IN ({list}))",
-                        list = list_placeholders(4, chunk.len())
-                    );
-                    let mut query = sqlx::query(AssertSqlSafe(sql))
-                        .bind(to_id)
-                        .bind(modified)
-                        .bind(from_id);
-                    for id in chunk {
-                        query = query.bind(id.as_str());
-                    }
-                    moved += query
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_error)?
-                        .rows_affected();
-                }
-            }
-        }
-        catalog_sql::refresh_readers(&mut tx, &touched).await?;
-        tx.commit().await.map_err(db_error)?;
+        let (mut tx, _) = self.lock_directory().await?;
+        let moved = transfer_objects(&mut tx, from_id, to_id, object_ids, modified)
+            .await
+            .map_err(|err| contention(self.backend, OWNERSHIP, err))?;
+        tx.commit().await.map_err(directory_error(self.backend))?;
         Ok(moved)
     }
 }

@@ -6,7 +6,7 @@
 //! is reported against the document it is in, with the path inside the document. Nothing is
 //! written unless the policy says so, and what is written is written in one transaction.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -15,13 +15,13 @@ use serde_json::Value;
 
 use searchlight_errors::{Error, Result};
 use searchlight_search::{DataType, SearchContext};
-use searchlight_store::{ObjectRecord, ObjectWrite, SharePermission};
+use searchlight_store::{ExpectedObject, ObjectRecord, ObjectWrite, SharePermission};
 
 mod answer;
 mod worksheet;
 
 use crate::Catalog;
-use crate::files::{FileColumn, FileType, format_of};
+use crate::files::{FileColumn, FileScope, FileType, format_of};
 use crate::join_on::{self, ColumnRef};
 use crate::model::*;
 use crate::source::{FileFormat, JoinType, PostgresConnection};
@@ -404,19 +404,25 @@ impl Batch<'_> {
                 .object(guid)
                 .await
                 .map_err(|e| e.to_string())?;
-            return match existing {
-                Some(record) if record.object_type != object_type || record.parent_id.is_some() => {
-                    Err(format!(
-                        "guid {guid} belongs to a {} named '{}', not to a {}",
-                        record.object_type, record.name, doc.kind
-                    ))
-                }
-                Some(record) => {
-                    self.may_update(&record).await?;
-                    Ok((guid.clone(), false, Some(record)))
-                }
-                None => Ok((guid.clone(), true, None)),
+            let Some(record) = existing else {
+                return Ok((guid.clone(), true, None));
             };
+            // What the importer cannot read is not described to it.
+            if !self.may_read(&record).await? {
+                return Err(format!(
+                    "guid {guid} is already used by an object you have no access to; leave the \
+                     guid out, or import with force_create=true, to create a new {}",
+                    doc.kind
+                ));
+            }
+            if record.object_type != object_type || record.parent_id.is_some() {
+                return Err(format!(
+                    "guid {guid} belongs to a {} named '{}', not to a {}",
+                    record.object_type, record.name, doc.kind
+                ));
+            }
+            self.may_update(&record).await?;
+            return Ok((guid.clone(), false, Some(record)));
         }
         let existing = self
             .catalog
@@ -424,9 +430,18 @@ impl Batch<'_> {
             .objects_named(object_type, name)
             .await
             .map_err(|e| e.to_string())?;
-        let same_kind = existing
-            .into_iter()
-            .find(|r| r.subtype.as_deref() == doc.kind.subtype() && r.parent_id.is_none());
+        // By name, a document updates only an object the importer may read: one it cannot
+        // read does not exist for it (the document makes a new object of the same name).
+        let mut same_kind = None;
+        for record in existing {
+            if record.subtype.as_deref() == doc.kind.subtype()
+                && record.parent_id.is_none()
+                && self.may_read(&record).await?
+            {
+                same_kind = Some(record);
+                break;
+            }
+        }
         Ok(match same_kind {
             Some(record) => {
                 self.may_update(&record).await?;
@@ -436,24 +451,17 @@ impl Batch<'_> {
         })
     }
 
-    /// Whether the importer may change a stored object: administrators and the owner may,
-    /// and principals it is shared with MODIFY (directly or through a group).
+    /// Whether the importer may change a stored object (one it may read): administrators and
+    /// the owner may, and principals it is shared with MODIFY (directly or through a group).
     async fn may_update(&self, record: &ObjectRecord) -> Result<(), String> {
         let Some(editor) = &self.request.editor else {
             return Ok(());
         };
-        if editor.sees_everything || editor.user_id == record.owner_id {
-            return Ok(());
-        }
-        let shares = self
+        let may_modify = self
             .catalog
-            .store
-            .shares(&record.id)
+            .may_modify(editor, record)
             .await
             .map_err(|e| e.to_string())?;
-        let may_modify = shares.iter().any(|(principal, permission)| {
-            *permission == SharePermission::Modify && editor.principal_ids.contains(principal)
-        });
         if may_modify {
             Ok(())
         } else {
@@ -718,6 +726,16 @@ fn date_filter_text(date: &DateFilterTml, col: &str, path: &str) -> Result<Strin
 impl Catalog {
     /// Imports TML documents. See the module documentation.
     pub async fn import(&self, request: &ImportRequest) -> Result<ImportReport> {
+        // Another import (on this server or another sharing the store) may write one of
+        // these objects between planning and writing: the write then changes nothing, and
+        // the documents are planned again once, on what is stored now.
+        match self.import_once(request).await {
+            Err(err) if err.is_concurrent_change() => self.import_once(request).await,
+            result => result,
+        }
+    }
+
+    async fn import_once(&self, request: &ImportRequest) -> Result<ImportReport> {
         let now = crate::now_millis();
         let mut outcomes: Vec<ImportOutcome> = request
             .documents
@@ -796,7 +814,7 @@ impl Catalog {
             .filter(|o| o.status == ImportStatus::Error)
             .map(|o| o.origin.clone())
             .collect();
-        let writes: Vec<ObjectWrite> = match request.policy {
+        let writes: Vec<&Planned> = match request.policy {
             ImportPolicy::ValidateOnly => Vec::new(),
             ImportPolicy::AllOrNone if !failures.is_empty() => {
                 for planned in &batch.planned {
@@ -815,13 +833,27 @@ impl Catalog {
             _ => batch
                 .planned
                 .iter()
-                .filter(|p| !p.is_unchanged())
-                .map(|p| p.write.clone())
+                .filter(|planned| !planned.is_unchanged())
                 .collect(),
         };
         let stored = !writes.is_empty();
         if stored {
-            self.store.write_objects(&writes).await?;
+            // Each object is written only if it is still as planned: absent, or stored with
+            // the `modified` time read (a GUID twice in the batch: as the first left it).
+            let mut seen = HashSet::new();
+            let writes: Vec<(ObjectWrite, ExpectedObject)> = writes
+                .into_iter()
+                .map(|p| {
+                    let first = seen.insert(p.id.as_str());
+                    let expected = match &p.existing {
+                        _ if !first => ExpectedObject::Anything,
+                        Some(record) => ExpectedObject::Modified(record.modified),
+                        None => ExpectedObject::Absent,
+                    };
+                    (p.write.clone(), expected)
+                })
+                .collect();
+            self.store.write_objects_expecting(&writes).await?;
         }
         Ok(ImportReport { outcomes, stored })
     }
@@ -886,6 +918,11 @@ impl Catalog {
         let mut tree = doc.tree.clone();
         if let Some(object) = tree.as_object_mut() {
             object.insert("guid".into(), Value::String(id.to_string()));
+        }
+        // Passwords and other secrets never reach the stored TML (nor so any export): a
+        // connection's password is sealed in its definition.
+        if doc.kind == DocumentKind::Connection {
+            crate::secrets::redact_connection_tree(&mut tree);
         }
         ObjectRecord {
             id: id.to_string(),
@@ -997,7 +1034,7 @@ impl Catalog {
             .unwrap_or("")
             .trim()
             .to_ascii_uppercase();
-        let definition = match kind.as_str() {
+        let mut definition = match kind.as_str() {
             "LOCAL_FILES" => {
                 let path = tml
                     .property("path")
@@ -1050,7 +1087,8 @@ impl Catalog {
                     port,
                     database: required("database")?,
                     user: required("user")?,
-                    password: tml.property("password").map(str::to_string),
+                    // Sealed below, once the stored connection (if any) is known.
+                    password: None,
                     password_env: tml.property("password_env").map(str::to_string),
                 })
             }
@@ -1066,8 +1104,12 @@ impl Catalog {
                 ));
             }
         };
-        let definition = Definition::Connection(definition);
         let (id, created, existing) = batch.assign_id(doc, &tml.name).await?;
+        if let ConnectionDef::Postgres(connection) = &mut definition {
+            connection.password =
+                self.resolve_password(connection, tml.property("password"), existing.as_ref())?;
+        }
+        let definition = Definition::Connection(definition);
         Ok(self.finish(
             batch,
             Resolved {
@@ -1120,9 +1162,11 @@ impl Catalog {
                 } else {
                     format_of(&path, FileFormat::Parquet)
                 };
+                // The probe checks every file it opens against the roots, links resolved.
+                let scope = FileScope::new(root.clone(), self.roots.clone());
                 let columns = self
                     .probe
-                    .probe(&path, format)
+                    .probe(&path, format, &scope)
                     .await
                     .map_err(|e| format!("table.db_table: {e}"))?;
                 (TableLocationDef::Files { path, format }, Some(columns))

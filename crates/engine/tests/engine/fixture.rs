@@ -21,6 +21,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema, TimeUnit};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
+use searchlight_catalog::files::{FileRoots, FileScope, canonical_or_absolute};
 use searchlight_catalog::source::{
     ColumnBinding, FileFormat, JoinType, PhysicalColumn, SearchSource, SourceJoin, SourceTable,
     TableLocation,
@@ -326,7 +327,12 @@ impl DataSet {
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        canonical_or_absolute(&self.dir.path().join(name))
+    }
+
+    /// What the data set's tables may read: its folder, as connection folder and only root.
+    pub fn scope(&self) -> FileScope {
+        scope_of(self.dir.path())
     }
 
     /// A plain DataFusion context with the same files registered as `sales`, `customers`,
@@ -385,6 +391,7 @@ impl DataSet {
             format,
             in_memory,
             connection_id: "retail".to_owned(),
+            scope: self.scope(),
         };
         let physical = |columns: &[(&str, DataType)]| -> Vec<PhysicalColumn> {
             columns
@@ -565,7 +572,15 @@ impl DataSet {
     }
 }
 
-/// A single-table source over one file (for the behaviour tests).
+/// What a table whose files are in `folder` may read: the folder, as its connection's folder
+/// and the only file root (as the catalog resolves a source).
+pub fn scope_of(folder: &Path) -> FileScope {
+    let folder = canonical_or_absolute(folder);
+    FileScope::new(folder.clone(), FileRoots::new([folder]))
+}
+
+/// A single-table source over one file (for the behaviour tests); the file's folder is its
+/// connection's folder and the only file root.
 pub fn single_table_source(
     path: &Path,
     format: FileFormat,
@@ -598,10 +613,11 @@ pub fn single_table_source(
             table_id: "t-single".into(),
             name: "Single".into(),
             location: TableLocation::Files {
-                path: path.to_path_buf(),
+                path: canonical_or_absolute(path),
                 format,
                 in_memory,
                 connection_id: "conn".into(),
+                scope: scope_of(path.parent().unwrap_or(path)),
             },
             columns: columns
                 .iter()

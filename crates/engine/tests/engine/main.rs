@@ -4,7 +4,9 @@
 
 mod behaviour;
 mod differential;
+mod file_safety;
 mod fixture;
+mod limits;
 mod probe;
 
 use chrono::{TimeZone, Utc};

@@ -18,7 +18,7 @@ async fn parquet_columns_come_with_their_stored_types() {
     let data = DataSet::write();
     let engine = engine();
     let folder = engine
-        .probe(&data.path("sales"), FileFormat::Parquet)
+        .probe(&data.path("sales"), FileFormat::Parquet, &data.scope())
         .await
         .unwrap();
     assert_eq!(
@@ -38,7 +38,11 @@ async fn parquet_columns_come_with_their_stored_types() {
         ]
     );
     let glob = engine
-        .probe(&data.path("stores_*.parquet"), FileFormat::Parquet)
+        .probe(
+            &data.path("stores_*.parquet"),
+            FileFormat::Parquet,
+            &data.scope(),
+        )
         .await
         .unwrap();
     assert_eq!(glob.len(), 5);
@@ -55,7 +59,7 @@ async fn parquet_columns_come_with_their_stored_types() {
 async fn csv_columns_are_inferred_from_the_header_and_rows() {
     let data = DataSet::write();
     let found = engine()
-        .probe(&data.path("customers.csv"), FileFormat::Csv)
+        .probe(&data.path("customers.csv"), FileFormat::Csv, &data.scope())
         .await
         .unwrap();
     assert_eq!(
@@ -76,27 +80,32 @@ async fn probing_reports_missing_and_wrong_files() {
     let data = DataSet::write();
     let engine = engine();
     let missing = data.path("nothing.parquet");
+    let scope = data.scope();
     let err = engine
-        .probe(&missing, FileFormat::Parquet)
+        .probe(&missing, FileFormat::Parquet, &scope)
         .await
         .unwrap_err();
-    assert!(err.contains(&missing.display().to_string()), "{err}");
+    // Named as the TML does, relative to the connection's folder.
+    assert!(err.starts_with("nothing.parquet: "), "{err}");
     assert!(err.contains("no file or folder exists"), "{err}");
 
     let err = engine
-        .probe(&data.path("customers.csv"), FileFormat::Parquet)
+        .probe(&data.path("customers.csv"), FileFormat::Parquet, &scope)
         .await
         .unwrap_err();
     assert!(err.contains("cannot be read as Parquet"), "{err}");
 
     let err = engine
-        .probe(&data.path("no_match_*.csv"), FileFormat::Csv)
+        .probe(&data.path("no_match_*.csv"), FileFormat::Csv, &scope)
         .await
         .unwrap_err();
     assert!(err.contains("no file matches the pattern"), "{err}");
 
     let empty = data.path("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let err = engine.probe(&empty, FileFormat::Csv).await.unwrap_err();
+    let err = engine
+        .probe(&empty, FileFormat::Csv, &scope)
+        .await
+        .unwrap_err();
     assert!(err.contains("holds no .csv files"), "{err}");
 }

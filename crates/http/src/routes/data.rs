@@ -171,6 +171,14 @@ fn column_names(result: &SearchResult) -> Vec<String> {
     result.columns.iter().map(|c| c.name.clone()).collect()
 }
 
+/// The answer when every turn to search is taken and the queue is full.
+fn searches_busy_example() -> serde_json::Value {
+    examples::error(Error::Overloaded {
+        what: "run more searches".into(),
+        retry_after_secs: 1,
+    })
+}
+
 /// The parameters of `searchdata`.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -212,12 +220,17 @@ pub struct SearchDataQuery {
             example = examples::search_data),
         (status = 400, description = "A parameter is missing or invalid, the source is unknown \
             or not readable by the caller, or the search is invalid (the message names the \
-            token and, for an unknown column, the closest names).",
+            token and, for an unknown column, the closest names), longer than the server \
+            accepts, or needed more time or memory than searches may use.",
             body = ErrorBody<'static>, example = examples::unknown_column),
         (status = 401, description = "No valid session.",
             body = ErrorBody<'static>, example = examples::not_logged_in),
         (status = 415, description = "A body in a content type that holds no parameters.",
             body = ErrorBody<'static>, example = examples::unsupported_media),
+        (status = 503, description = "As many searches as the server runs at once are running \
+            and the queue for a turn is full (or the wait ran out): try again later.",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again")),
+            body = ErrorBody<'static>, example = searches_busy_example),
     ),
 )]
 pub async fn search_data(
@@ -334,9 +347,9 @@ fn viz_ids(params: &Params) -> Option<Vec<String>> {
     path = "/pinboarddata",
     tag = "data",
     summary = "The data of a pinboard's visualizations",
-    description = "Computes every visualization of a pinboard (or the chosen ones) over the \
-        current data. A visualization that cannot be computed carries an `error` and no rows; \
-        the others still answer.",
+    description = "Computes every visualization of a pinboard (or the chosen ones, each once \
+        however often its id is given) over the current data. A visualization that cannot be \
+        computed carries an `error` and no rows; the others still answer.",
     params(PinboardDataQuery),
     responses(
         (status = 200, description = "An object keyed by visualization id.",
@@ -348,6 +361,10 @@ fn viz_ids(params: &Params) -> Option<Vec<String>> {
             body = ErrorBody<'static>, example = examples::not_logged_in),
         (status = 415, description = "A body in a content type that holds no parameters.",
             body = ErrorBody<'static>, example = examples::unsupported_media),
+        (status = 503, description = "As many searches as the server runs at once are running \
+            and the queue for a turn is full (or the wait ran out): try again later.",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again")),
+            body = ErrorBody<'static>, example = searches_busy_example),
     ),
 )]
 pub async fn pinboard_data(
@@ -374,7 +391,7 @@ pub async fn pinboard_data(
     for answer in &answers {
         let (columns, result, error) = match &answer.result {
             Ok(result) => (column_names(result), result, None),
-            Err(err) if err.is_client_error() => (Vec::new(), &empty, Some(err.to_string())),
+            Err(err) if !err.is_internal() => (Vec::new(), &empty, Some(err.to_string())),
             Err(err) => {
                 tracing::error!(visualization = %answer.id, error = %err, "visualization failed");
                 let message = "Internal error: this visualization could not be computed; the server log has the details";

@@ -316,7 +316,8 @@ pub struct TmlImportForm {
     /// Create new objects even for documents carrying the GUID of an existing one.
     #[schema(required = false, default = false)]
     pub force_create: bool,
-    /// Do not share the new objects with the All group.
+    /// Do not share the new objects with the All group (they are shared with All only when
+    /// the caller holds SHAREWITHALL or ADMINISTRATION).
     #[schema(required = false, default = false)]
     pub private: bool,
 }
@@ -330,7 +331,11 @@ pub struct TmlImportForm {
     tag = "metadata",
     summary = "Import TML",
     description = "Creates or updates connections, tables, worksheets, answers and pinboards \
-        from TML. Needs ADMINISTRATION or DATAMANAGEMENT. The caller owns what it creates.",
+        from TML. Needs ADMINISTRATION or DATAMANAGEMENT. The caller owns what it creates, \
+        shared read-only with All unless `private` or the caller lacks SHAREWITHALL (and \
+        ADMINISTRATION). A connection's `password` is stored encrypted, apart from its TML, \
+        which keeps `********` in its place; `password_env` (an environment variable the \
+        server reads) is preferred.",
     request_body(content(
         (TmlImportForm = "application/x-www-form-urlencoded"),
         (TmlImportForm = "multipart/form-data"),
@@ -381,7 +386,9 @@ pub async fn tml_import(
         force_create: params.bool(&["force_create"], false)?,
         owner_id: caller.user_id.clone(),
         importer_id: caller.user_id.clone(),
-        share_with: if private {
+        // New objects are shared with All only by those who may share with All; for the
+        // others an import is private (docs/DECISIONS.md, "Hardening").
+        share_with: if private || !may_share_with_all(&caller) {
             Vec::new()
         } else {
             vec![ALL_GROUP_ID.to_string()]
@@ -452,7 +459,9 @@ pub struct TmlExportForm {
     path = "/metadata/tml/export",
     tag = "metadata",
     summary = "Export TML",
-    description = "The TML of objects the caller may see.",
+    description = "The TML of objects the caller may see (at most 1000 distinct ids; repeats \
+        are exported once). Connection passwords and other secrets show as `********`, which \
+        an import of the export keeps.",
     request_body(content(
         (TmlExportForm = "application/x-www-form-urlencoded"),
         (TmlExportForm = "multipart/form-data"),
@@ -460,7 +469,7 @@ pub struct TmlExportForm {
     responses(
         (status = 200, description = "One document per object.", body = ExportResponse,
             example = examples::tml_export),
-        (status = 400, description = "`export_ids` is missing, or an object is unknown or not visible.",
+        (status = 400, description = "`export_ids` is missing or too long, or an object is unknown or not visible.",
             body = ErrorBody<'static>, example = examples::missing_export_ids),
         (status = 401, description = "No valid session.",
             body = ErrorBody<'static>, example = examples::not_logged_in),
@@ -518,7 +527,9 @@ pub struct ShareForm {
     path = "/security/share",
     tag = "metadata",
     summary = "Share objects",
-    description = "Changes who may see objects. Only an object's owner or an administrator may.",
+    description = "Changes who may see objects. Only an object's owner or an administrator may; \
+        sharing with the All group needs SHAREWITHALL (or ADMINISTRATION). At most 1000 \
+        distinct ids, 1000 principals and 10000 object and principal pairs per call.",
     request_body(content(
         (ShareForm = "application/x-www-form-urlencoded"),
         (ShareForm = "multipart/form-data"),
@@ -529,7 +540,7 @@ pub struct ShareForm {
             body = ErrorBody<'static>, example = examples::invalid_share),
         (status = 401, description = "No valid session.",
             body = ErrorBody<'static>, example = examples::not_logged_in),
-        (status = 403, description = "The caller neither owns the object nor is an administrator.",
+        (status = 403, description = "The caller neither owns the object nor is an administrator, or shares with All without SHAREWITHALL.",
             body = ErrorBody<'static>, example = examples::not_admin),
         (status = 415, description = "A body in a content type that holds no parameters.",
             body = ErrorBody<'static>, example = examples::unsupported_media),
@@ -545,11 +556,29 @@ pub async fn share(
         .list(&["id"])
         .ok_or_else(|| Error::missing_parameter("id"))?;
     let changes = parse_permissions(params.required(&["permission"])?)?;
+    let grants_all = changes
+        .iter()
+        .any(|(principal, mode)| principal == ALL_GROUP_ID && mode.is_some());
+    if grants_all && !may_share_with_all(&caller) {
+        return Err(Error::PrivilegeRequired {
+            user: caller.name.clone(),
+            privilege: "SHAREWITHALL (or ADMINISTRATION)".into(),
+            action: "share objects with the All group".into(),
+        }
+        .into());
+    }
     state
         .catalog
         .share(&caller.actor(), object_type, &ids, &changes)
         .await?;
     Ok(no_content())
+}
+
+/// Whether the caller may share objects with the All group: administrators and holders of
+/// SHAREWITHALL, as in ThoughtSpot ("Only users with either the Can administer ThoughtSpot or
+/// Can share with all users privilege can share an object with the All group").
+fn may_share_with_all(caller: &searchlight_identity::Caller) -> bool {
+    caller.is_admin() || caller.has(Privilege::ShareWithAll)
 }
 
 /// The form of `metadata/assigntag`.
@@ -561,18 +590,23 @@ pub struct AssignTagForm {
     /// The objects' type (informational).
     #[schema(required = false)]
     pub r#type: String,
-    /// The tags (a list of names); tags that do not exist are created.
+    /// The tags (a list of names). Tags that do not exist are created, which only
+    /// administrators may do.
     #[schema(schema_with = crate::openapi::list_schema)]
     pub tagname: String,
 }
 
-/// `POST metadata/assigntag`: `id` (list), `type`, `tagname` (list; new tags are created).
-/// 204.
+/// `POST metadata/assigntag`: `id` (list), `type`, `tagname` (list; new tags are created,
+/// by administrators only). The caller must be allowed to change every object. 204.
 #[utoipa::path(
     post,
     path = "/metadata/assigntag",
     tag = "metadata",
     summary = "Tag objects",
+    description = "Attaches tags to objects the caller may change: its own, any as an \
+        administrator, or those shared with the caller (or a group of theirs) with MODIFY. Only \
+        administrators create tags that do not exist yet. At most 1000 distinct ids, 1000 tag \
+        names and 10000 object and tag pairs per call.",
     request_body(content(
         (AssignTagForm = "application/x-www-form-urlencoded"),
         (AssignTagForm = "multipart/form-data"),
@@ -583,7 +617,7 @@ pub struct AssignTagForm {
             body = ErrorBody<'static>, example = examples::missing_id),
         (status = 401, description = "No valid session.",
             body = ErrorBody<'static>, example = examples::not_logged_in),
-        (status = 403, description = "The caller may not change the object.",
+        (status = 403, description = "The caller may not change the object, or names a new tag without being an administrator.",
             body = ErrorBody<'static>, example = examples::not_admin),
         (status = 415, description = "A body in a content type that holds no parameters.",
             body = ErrorBody<'static>, example = examples::unsupported_media),

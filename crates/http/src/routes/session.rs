@@ -1,10 +1,14 @@
 //! `session/login`, `session/logout`.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::{CurrentUser, cleared_session_cookie, session_cookie};
@@ -12,6 +16,7 @@ use crate::error::ApiError;
 use crate::error::ErrorBody;
 use crate::openapi::examples;
 use crate::params::Params;
+use searchlight_errors::Error;
 
 /// The `session/login` form.
 #[derive(utoipa::ToSchema)]
@@ -28,15 +33,43 @@ pub struct LoginForm {
     pub rememberme: bool,
 }
 
+/// The answer to a login while the account is locked after failed logins.
+fn login_throttled_example() -> Value {
+    examples::error(Error::TooManyLoginAttempts {
+        subject: "for user tsadmin".into(),
+        retry_after_secs: 4,
+    })
+}
+
+/// The answer to a login when every password check slot is busy.
+fn hashing_busy_example() -> Value {
+    examples::error(Error::Overloaded {
+        what: "check a password".into(),
+        retry_after_secs: 2,
+    })
+}
+
+/// The answer to a login body over the login limit.
+fn login_body_too_large_example() -> Value {
+    examples::error(Error::BodyTooLarge {
+        limit: "16 KiB".into(),
+    })
+}
+
 /// `POST session/login`: form `username`, `password`, `rememberme`. 204 and the session
-/// cookie; 401 for wrong credentials.
+/// cookie; 401 for wrong credentials; 429 while the account or the client's address is
+/// locked after failed logins; 503 when no password check could start in time.
 #[utoipa::path(
     post,
     path = "/session/login",
     tag = "session",
     summary = "Log in",
     description = "Opens a session. The answer sets the `JSESSIONID` cookie \
-        (`Path=/; HttpOnly; SameSite=Lax`, plus `Secure` behind TLS), which later calls send back.",
+        (`Path=/; HttpOnly; SameSite=Lax`, plus `Secure` behind TLS), which later calls send back. \
+        Failed logins are throttled per account and per client address: past a few, each \
+        further failure locks the account (or address) for a time that doubles, and logins \
+        are refused with 429 until `Retry-After` seconds have passed, the right password \
+        included.",
     request_body(content(
         (LoginForm = "application/x-www-form-urlencoded"),
         (LoginForm = "multipart/form-data"),
@@ -48,22 +81,36 @@ pub struct LoginForm {
             body = ErrorBody<'static>, example = examples::missing_username),
         (status = 401, description = "Wrong username or password.",
             body = ErrorBody<'static>, example = examples::wrong_credentials),
+        (status = 413, description = "The body is larger than a login needs (16 KiB).",
+            body = ErrorBody<'static>, example = login_body_too_large_example),
         (status = 415, description = "A body in a content type that holds no parameters.",
             body = ErrorBody<'static>, example = examples::unsupported_media),
+        (status = 429, description = "Too many failed logins for this account or from this \
+            client address: the login is refused until the lock ends.",
+            headers(("Retry-After" = u64, description = "Seconds until the lock ends")),
+            body = ErrorBody<'static>, example = login_throttled_example),
+        (status = 503, description = "The server is busy checking other passwords: try again \
+            later.",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again")),
+            body = ErrorBody<'static>, example = hashing_busy_example),
     ),
     security(()),
 )]
 pub async fn login(
     State(state): State<AppState>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     params: Params,
 ) -> Result<Response, ApiError> {
     let username = params.required(&["username"])?;
     let password = params.required(&["password"])?;
     let remember_me = params.bool(&["rememberme"], false)?;
+    // Served by `run`, every request knows its client; a router driven directly (tests)
+    // may not, and then only the account is throttled.
+    let client = connect_info.map(|Extension(ConnectInfo(address))| address.ip());
     let session = state
         .identity
-        .login(username, password, remember_me)
+        .login_from(username, password, remember_me, client)
         .await?;
     let max_age = remember_me.then_some(state.settings.remember_me.as_secs() as i64);
     let cookie = session_cookie(&headers, &session.id, max_age);

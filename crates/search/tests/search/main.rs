@@ -4,6 +4,7 @@
 mod dates;
 mod errors;
 mod filters;
+mod limits;
 mod never_panics;
 mod plans;
 mod ranking;

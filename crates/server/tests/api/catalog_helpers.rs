@@ -83,8 +83,8 @@ pub const OBJECT_TYPES: [&str; 6] = [
 
 /// The users and groups of the catalog tests, with their GUIDs.
 ///
-/// - `Data Team` holds DATAMANAGEMENT (granted with group/addprivilege); `dana` and `dora` are
-///   in it and may import;
+/// - `Data Team` holds DATAMANAGEMENT and SHAREWITHALL (granted with group/addprivilege);
+///   `dana` and `dora` are in it and may import, and share with All;
 /// - `Analysts` holds nothing; `gina` is in it;
 /// - `sam` and `olga` are in no group but All.
 ///
@@ -119,10 +119,12 @@ pub fn people_json() -> Value {
     ])
 }
 
-/// Creates [`People`] and grants `Data Team` DATAMANAGEMENT.
+/// Creates [`People`] and grants `Data Team` DATAMANAGEMENT and SHAREWITHALL.
 pub async fn people(app: &TestApp, admin: &Client) -> People {
     sync_ok(app, admin, &people_json(), true, false, None).await;
     grant(app, admin, "DATAMANAGEMENT", "Data Team").await;
+    // Sharing with All (also the default share of an import) needs SHAREWITHALL.
+    grant(app, admin, "SHAREWITHALL", "Data Team").await;
     let list = list_as(app, admin).await;
     let ids = list
         .iter()

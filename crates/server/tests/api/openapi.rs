@@ -267,7 +267,14 @@ async fn the_portal_is_for_administrators() {
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     let html = login.text().await.unwrap();
-    assert!(html.contains("session/login") && html.contains("id=\"logout\""));
+    assert!(html.contains("/assets/login.js") && html.contains("id=\"logout\""));
+    let script = anonymous
+        .get(format!("{}/assets/login.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.text().await.unwrap().contains("session/login"));
     let bundle = anonymous
         .get(format!(
             "{}/external/swagger/swagger-ui-bundle.js",
@@ -382,4 +389,73 @@ async fn the_embedding_example_is_served_from_its_folder() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response.text().await.unwrap().contains("npm run build"));
+}
+
+/// A fresh clone's first command serves the embedding example: its built page is committed
+/// (before, it was a 404 page until someone ran npm).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_server_serves_the_committed_embedding_example() {
+    let app = spawn_app(StoreKind::Sqlite).await;
+    let response = client()
+        .get(format!("{}/examples/embed/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let script = page
+        .split("src=\"./assets/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no script in the built page: {page}"));
+    let response = client()
+        .get(format!("{}/examples/embed/assets/{script}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("pinboarddata"));
+}
+
+/// Every page carries the browser security headers (before: none of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_security_headers() {
+    let app = spawn_app(StoreKind::Sqlite).await;
+    for path in [
+        "/login",
+        "/assets/login.js",
+        "/external/swagger",
+        "/examples/embed/",
+        "/examples/embed/missing.js",
+    ] {
+        let response = client()
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains("script-src 'self'"), "{path}: {policy}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+    }
+    // The pages' scripts are files (the policy allows no inline script).
+    let login = client()
+        .get(format!("{}/login", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        login.contains("<script src=\"/assets/login.js\">"),
+        "{login}"
+    );
+    assert!(!login.contains("<script>"), "{login}");
 }

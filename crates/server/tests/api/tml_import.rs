@@ -481,7 +481,10 @@ async fn who_may_import_and_who_owns_the_result(store: StoreKind) {
     assert_eq!(snapshot(&app, &admin).await, empty);
 
     // Granting DATAMANAGEMENT to gina's group lets her import; she authors and owns it all.
+    // (SHAREWITHALL lets her imports be shared with All, as below; without it they would be
+    // private: see secrets_and_tags.rs.)
     grant(&app, &admin, "DATAMANAGEMENT", "Analysts").await;
+    grant(&app, &admin, "SHAREWITHALL", "Analysts").await;
     import_ok(&app, &gina, &all, &[]).await;
     let gina_id = people.id("gina");
     let listed = snapshot(&app, &admin).await;
