@@ -22,10 +22,9 @@
 //! carries `Retry-After`), memory under the configured limit, and the small search's p99
 //! under 100 ms at 8 clients.
 //!
-//! Settings the server may or may not have yet are set through its configuration's serde
-//! form (`--set KEY=VALUE`), so this file needs no change when one is added; per-address
-//! login allowances (`login_*` settings naming an address) are raised unless
-//! `--keep-address-limits`, since every client here comes from 127.0.0.1.
+//! Any server setting can be set for the run by name (`--set KEY=VALUE`); the per-address
+//! login allowance (`login_address_free_failures`) is raised unless `--keep-address-limits`,
+//! since every client here comes from 127.0.0.1.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -70,12 +69,8 @@ const NO_RETRY_503: &str = "503 without Retry-After";
 const MEMORY_LIMIT_KEY: &str = "query_memory_limit_mb";
 /// What a per-address login allowance is raised to.
 const RAISED_ALLOWANCE: u64 = 1_000_000;
-/// A `login_*` setting is a per-address allowance when its name has one of these …
-const ADDRESS_WORDS: [&str; 4] = ["addr", "_ip", "client", "network"];
-/// … and none of these (durations and back-off shapes are left alone).
-const NOT_ALLOWANCES: [&str; 9] = [
-    "_secs", "_ms", "_seconds", "_minutes", "_mins", "backoff", "lockout", "window", "delay",
-];
+/// The server's per-address login allowance: every client here shares 127.0.0.1.
+const ADDRESS_ALLOWANCE_KEY: &str = "login_address_free_failures";
 /// The target of issue 13 for the small search's p99, and the level it applies at.
 const SMALL_SEARCH_P99_MS: f64 = 100.0;
 const SMALL_SEARCH_TARGET_CLIENTS: usize = 8;
@@ -110,8 +105,8 @@ pub struct Options {
     /// `--set query_memory_limit_mb=512`; the value is JSON, else a string.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Keep the per-client-address login allowances as configured (by default every
-    /// `login_*` setting naming an address is raised: all clients here are 127.0.0.1).
+    /// Keep the per-client-address login allowance as configured (by default
+    /// `login_address_free_failures` is raised: all clients here are 127.0.0.1).
     #[arg(long)]
     pub keep_address_limits: bool,
     /// The memory target in MiB (default: the server's `query_memory_limit_mb`, if it has
@@ -528,7 +523,7 @@ pub struct StoreResult {
     pub store: String,
     /// Settings changed for the run (`KEY = VALUE`).
     pub settings: Vec<String>,
-    /// Per-address login settings the server has (raised unless `--keep-address-limits`).
+    /// Per-address login settings raised for the run (none with `--keep-address-limits`).
     pub address_settings: Vec<String>,
     pub memory_limit_mb: Option<f64>,
     pub memory_limit_source: String,
@@ -569,24 +564,6 @@ fn parse_sets(sets: &[String]) -> anyhow::Result<Vec<(String, Value)>> {
                 serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
             Ok((key.trim().to_string(), value))
         })
-        .collect()
-}
-
-/// The server's per-address login settings (numeric `login_*` settings naming an address
-/// that are not durations).
-fn address_settings() -> Vec<String> {
-    let Ok(Value::Object(defaults)) = serde_json::to_value(Config::default()) else {
-        return Vec::new();
-    };
-    defaults
-        .iter()
-        .filter(|(key, value)| {
-            key.starts_with("login_")
-                && value.is_u64()
-                && ADDRESS_WORDS.iter().any(|word| key.contains(*word))
-                && !NOT_ALLOWANCES.iter().any(|word| key.contains(*word))
-        })
-        .map(|(key, _)| key.clone())
         .collect()
 }
 
@@ -892,13 +869,13 @@ pub async fn run(options: &Options) -> anyhow::Result<Report> {
     ensure!(options.users >= 1, "--users must be at least 1");
 
     let mut overrides = parse_sets(&options.set)?;
-    let address = address_settings();
-    if !options.keep_address_limits {
-        for key in &address {
-            if !overrides.iter().any(|(k, _)| k == key) {
-                overrides.push((key.clone(), Value::from(RAISED_ALLOWANCE)));
-            }
-        }
+    let mut address = Vec::new();
+    if !options.keep_address_limits && !overrides.iter().any(|(k, _)| k == ADDRESS_ALLOWANCE_KEY) {
+        overrides.push((
+            ADDRESS_ALLOWANCE_KEY.to_string(),
+            Value::from(RAISED_ALLOWANCE),
+        ));
+        address.push(ADDRESS_ALLOWANCE_KEY.to_string());
     }
     // Checked before any server starts.
     apply_overrides(&mut Config::default(), &overrides)?;
@@ -1225,10 +1202,10 @@ pub fn markdown(report: &Report) -> String {
             None => r.memory_limit_source.clone(),
         };
         let address = if r.address_settings.is_empty() {
-            "the server has no per-address login setting, so none was raised".to_string()
+            "the per-address login allowance as configured".to_string()
         } else {
             format!(
-                "its per-address login settings: {}",
+                "raised per-address login settings: {}",
                 r.address_settings
                     .iter()
                     .map(|s| format!("`{s}`"))
