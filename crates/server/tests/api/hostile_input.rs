@@ -462,10 +462,67 @@ async fn an_over_long_body_is_a_413_naming_the_limit(store: StoreKind) {
     );
 }
 
+/// A client that opens a connection and sends its headers slowly, or nothing at all, had the
+/// socket for as long as it liked (hyper's header timeout never fired: no timer was set).
+async fn slow_and_silent_connections_are_closed(store: StoreKind) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app_with(store, |config| config.header_read_timeout_secs = 1).await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    // Half a request, then nothing; and a connection that never sends a byte.
+    let mut partial = tokio::net::TcpStream::connect(&address).await.unwrap();
+    partial
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut silent = tokio::net::TcpStream::connect(&address).await.unwrap();
+    for (what, stream) in [("half a request", &mut partial), ("nothing", &mut silent)] {
+        let mut buffer = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut buffer))
+            .await
+            .unwrap_or_else(|_| panic!("a connection that sent {what} was still open after 15 s"));
+        // Closed (perhaps after a 408); never an answer to the unfinished request.
+        let text = String::from_utf8_lossy(&buffer);
+        assert!(read.is_err() || !text.contains("200 OK"), "{what}: {text}");
+    }
+    assert_healthy(&app).await;
+}
+
+/// At most `max_connections` are served at once: a third client waits until one of two
+/// silent connections is closed by the header timeout, then is served.
+async fn connections_beyond_the_limit_wait_their_turn(store: StoreKind) {
+    let app = spawn_app_with(store, |config| {
+        config.max_connections = 2;
+        config.header_read_timeout_secs = 2;
+    })
+    .await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let _first = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Let the server accept both before the third arrives.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let health = tokio::time::timeout(
+        Duration::from_secs(20),
+        client().get(format!("{}/healthz", app.base)).send(),
+    )
+    .await
+    .expect("served once a slot is free")
+    .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "served at once ({:?}) although both slots were taken",
+        started.elapsed()
+    );
+}
+
 both_stores!(
     every_parameter_of_every_endpoint_survives_hostile_values,
     deeply_nested_import_objects_is_a_400_and_the_server_lives,
     nul_as_a_json_escape_is_a_400_everywhere,
     paging_beyond_any_row_offset_is_a_400,
     an_over_long_body_is_a_413_naming_the_limit,
+    slow_and_silent_connections_are_closed,
+    connections_beyond_the_limit_wait_their_turn,
 );
