@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::http::header::RETRY_AFTER;
+use axum::http::header::{CONNECTION, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -90,6 +90,13 @@ pub(crate) fn render(err: &Error, incident_id: &str, trace_id: &str) -> Response
         debug: serde_json::to_string(&messages).unwrap_or_default(),
     };
     let mut response = (status, Json(body)).into_response();
+    // The rest of a refused body is never read: the connection ends with this answer, and
+    // saying so keeps clients from sending their next request on it.
+    if matches!(err, Error::BodyTooLarge { .. } | Error::BodyTimeout { .. }) {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Some(seconds) = err.retry_after() {
         response
             .headers_mut()

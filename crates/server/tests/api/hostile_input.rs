@@ -432,6 +432,11 @@ async fn an_over_long_body_is_a_413_naming_the_limit(store: StoreKind) {
     let response = app
         .post_form(&admin, "metadata/tml/export", &[("export_ids", &big)])
         .await;
+    assert_eq!(
+        response.headers()["connection"],
+        "close",
+        "the connection ends with a refused body"
+    );
     let message = assert_error(response, 413, 10002).await;
     assert!(message.contains("1 MiB"), "{message}");
     assert!(!message.contains("request request"), "{message}");
