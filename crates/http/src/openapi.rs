@@ -87,6 +87,20 @@ pub fn document_json() -> &'static str {
     })
 }
 
+/// The endpoints that write users, groups, privileges, ownership or objects under the
+/// store's lock, and so may answer 409 when another writer holds it too long.
+const STORE_WRITERS: [&str; 9] = [
+    "/user/sync",
+    "/user/transfer/ownership",
+    "/user/ownership",
+    "/user/updatepassword",
+    "/group/addprivilege",
+    "/group/removeprivilege",
+    "/metadata/tml/import",
+    "/metadata/assigntag",
+    "/security/share",
+];
+
 /// Adds what every operation shares.
 fn complete(mut doc: OpenApiDoc) -> OpenApiDoc {
     let components = doc.components.get_or_insert_with(Default::default);
@@ -105,7 +119,8 @@ fn complete(mut doc: OpenApiDoc) -> OpenApiDoc {
         Vec::<String>::new(),
     )]);
 
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let writes_store = STORE_WRITERS.iter().any(|writer| path.ends_with(writer));
         for (method, operation) in operations(item) {
             if method == HttpMethod::Post {
                 let header = ParameterBuilder::new()
@@ -127,6 +142,33 @@ fn complete(mut doc: OpenApiDoc) -> OpenApiDoc {
                     .parameters
                     .get_or_insert_with(Vec::new)
                     .insert(0, header.into());
+            }
+            let responses = &mut operation.responses.responses;
+            if method == HttpMethod::Post && !responses.contains_key("413") {
+                responses.insert(
+                    "413".to_string(),
+                    error_response(
+                        "The body is larger than this endpoint reads (64 MiB for \
+                         `metadata/tml/import` and `user/sync`, 1 MiB for the others); the \
+                         connection ends with this answer.",
+                        examples::error(Error::BodyTooLarge {
+                            limit: "1 MiB".into(),
+                        }),
+                    )
+                    .into(),
+                );
+            }
+            if writes_store {
+                responses.insert(
+                    "409".to_string(),
+                    error_response(
+                        "Another request (on this server or a replica sharing the store) was \
+                         changing the same users, groups or objects, and this one still could \
+                         not write after one more try: nothing changed; send it again.",
+                        examples::error(Error::concurrent_change("the users and groups")),
+                    )
+                    .into(),
+                );
             }
             operation.responses.responses.insert(
                 "500".to_string(),

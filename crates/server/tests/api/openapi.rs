@@ -120,6 +120,25 @@ fn every_operation_documents_its_answers_and_parameters() {
         assert!(operation["summary"].is_string(), "{what}: summary");
         let responses = operation["responses"].as_object().unwrap();
         assert!(responses.contains_key("500"), "{what}: 500");
+        if method == "POST" {
+            assert!(responses.contains_key("413"), "{what}: 413 (body limits)");
+        }
+        let writer = [
+            "sync",
+            "ownership",
+            "updatepassword",
+            "privilege",
+            "tml/import",
+            "assigntag",
+            "share",
+        ]
+        .iter()
+        .any(|w| path.ends_with(w));
+        assert_eq!(
+            responses.contains_key("409"),
+            writer,
+            "{what}: 409 for store writers only"
+        );
         for (status, response) in responses {
             assert!(response["description"].is_string(), "{what} {status}");
             if status == "204" {
