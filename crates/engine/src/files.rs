@@ -279,6 +279,27 @@ fn folder_entries(
 /// The files a glob matches (unsorted). Parts before the first wildcard name the folder the
 /// walk starts from; a wildcard part follows links (it reads one level); `**` descends only
 /// into real folders, so the walk ends however links point.
+/// A path the glob's part matched: a file when it was the last part, else a folder whose
+/// entries the `next` part must match.
+fn take(
+    path: PathBuf,
+    last: bool,
+    next: usize,
+    budget: &mut Budget,
+    found: &mut Vec<PathBuf>,
+    todo: &mut Vec<(PathBuf, usize)>,
+) -> Result<(), ListError> {
+    if last {
+        if path.is_file() {
+            budget.file()?;
+            found.push(path);
+        }
+    } else if path.is_dir() {
+        todo.push((path, next));
+    }
+    Ok(())
+}
+
 fn glob_files(
     pattern: &Path,
     scope: &FileScope,
@@ -319,15 +340,14 @@ fn glob_files(
         match part {
             GlobPart::Literal(name) => {
                 budget.entry()?;
-                let path = folder.join(name);
-                if last {
-                    if path.is_file() {
-                        budget.file()?;
-                        found.push(path);
-                    }
-                } else if path.is_dir() {
-                    todo.push((path, index + 1));
-                }
+                take(
+                    folder.join(name),
+                    last,
+                    index + 1,
+                    budget,
+                    &mut found,
+                    &mut todo,
+                )?;
             }
             GlobPart::Wildcard(wildcard) => {
                 for entry in folder_entries(&folder, scope, budget)? {
@@ -339,15 +359,7 @@ fn glob_files(
                     if !wildcard.matches_with(name, MATCHING) {
                         continue;
                     }
-                    let path = entry.path();
-                    if last {
-                        if path.is_file() {
-                            budget.file()?;
-                            found.push(path);
-                        }
-                    } else if path.is_dir() {
-                        todo.push((path, index + 1));
-                    }
+                    take(entry.path(), last, index + 1, budget, &mut found, &mut todo)?;
                 }
             }
             // A trailing `**` matches folders, never files.

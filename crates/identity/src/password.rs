@@ -80,26 +80,30 @@ impl Hasher {
 
     /// Hashes `password` into an Argon2id PHC string with a fresh random salt.
     pub async fn hash(&self, password: &str) -> Result<String> {
-        let permit = self.permit("hash a password").await?;
-        self.operations.fetch_add(1, Ordering::Relaxed);
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            hash_now(&password)
-        })
-        .await
-        .map_err(Error::internal)?
+        self.compute("hash a password", move || hash_now(&password))
+            .await?
     }
 
     /// Whether `password` matches `hash`. A malformed stored hash never matches.
     pub async fn verify(&self, password: &str, hash: &str) -> Result<bool> {
-        let permit = self.permit("check a password").await?;
+        let (password, hash) = (password.to_owned(), hash.to_owned());
+        self.compute("check a password", move || verify_now(&password, &hash))
+            .await
+    }
+
+    /// Runs one Argon2 computation on the blocking pool once a turn is free. The permit
+    /// moves into the blocking task, so it is held until the computation ends.
+    async fn compute<T: Send + 'static>(
+        &self,
+        what: &str,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let permit = self.permit(what).await?;
         self.operations.fetch_add(1, Ordering::Relaxed);
-        let password = password.to_owned();
-        let hash = hash.to_owned();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            verify_now(&password, &hash)
+            work()
         })
         .await
         .map_err(Error::internal)
@@ -145,38 +149,20 @@ fn verify_now(password: &str, hash: &str) -> bool {
     }
 }
 
-/// Hashes `password` without any bound on concurrency. Prefer [`Hasher::hash`] (the
-/// identity service's, through which logins and password changes go).
-pub async fn hash(password: &str) -> Result<String> {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_now(&password))
-        .await
-        .map_err(Error::internal)?
-}
-
-/// Whether `password` matches `hash`, without any bound on concurrency. Prefer
-/// [`Hasher::verify`].
-pub async fn verify(password: &str, hash: &str) -> Result<bool> {
-    let password = password.to_owned();
-    let hash = hash.to_owned();
-    tokio::task::spawn_blocking(move || verify_now(&password, &hash))
-        .await
-        .map_err(Error::internal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
     async fn hashes_verify_and_salts_differ() {
-        let first = hash("s3cret pass").await.unwrap();
-        let second = hash("s3cret pass").await.unwrap();
+        let other = Hasher::default();
+        let first = other.hash("s3cret pass").await.unwrap();
+        let second = other.hash("s3cret pass").await.unwrap();
         assert!(first.starts_with("$argon2id$"));
         assert_ne!(first, second);
-        assert!(verify("s3cret pass", &first).await.unwrap());
-        assert!(!verify("wrong", &first).await.unwrap());
-        assert!(!verify("s3cret pass", "not a hash").await.unwrap());
+        assert!(other.verify("s3cret pass", &first).await.unwrap());
+        assert!(!other.verify("wrong", &first).await.unwrap());
+        assert!(!other.verify("s3cret pass", "not a hash").await.unwrap());
         let hasher = Hasher::default();
         let third = hasher.hash("s3cret pass").await.unwrap();
         assert!(hasher.verify("s3cret pass", &third).await.unwrap());

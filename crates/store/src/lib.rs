@@ -28,11 +28,13 @@
 
 mod catalog_sql;
 mod model;
+mod redact;
 mod sql;
 
 use async_trait::async_trait;
 
 pub use model::*;
+pub use redact::{REDACTED, redact_url};
 pub use searchlight_errors::{Error, Result};
 pub use sql::{Backend, SqlStore};
 

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
 
@@ -181,7 +180,7 @@ impl SqlStore {
         let pool = options.connect(&url).await.map_err(|err| {
             Error::internal(format!(
                 "cannot open the {backend} store at {}: {err}",
-                redact(&url)
+                crate::redact_url(&url)
             ))
         })?;
         MIGRATOR
@@ -294,17 +293,6 @@ fn sqlite_path(url: &str) -> Option<&Path> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
-}
-
-/// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::from_str(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
 
 const PRINCIPAL_COLUMNS: &str = "id, kind, name, display_name, description, mail, principal_type, \
@@ -1148,6 +1136,9 @@ mod tests {
             Some(Path::new("data/x.db"))
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            crate::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
     }
 }
