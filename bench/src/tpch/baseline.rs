@@ -52,6 +52,19 @@ fn read_answer(stdout: &mut BufReader<ChildStdout>) -> anyhow::Result<Value> {
 }
 
 impl Baseline {
+    /// The DataFusion baseline (this program's `tpch-datafusion`) over `tables` of the
+    /// folder `data`.
+    pub async fn datafusion(data: &Path, tables: &[&str]) -> anyhow::Result<Self> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .arg("tpch-datafusion")
+            .arg("--data")
+            .arg(data)
+            .arg("--tables")
+            .arg(tables.join(","));
+        Self::start(command).await
+    }
+
     /// Starts `command` and waits until it has loaded its tables.
     pub async fn start(mut command: Command) -> anyhow::Result<Self> {
         command

@@ -170,7 +170,14 @@ impl Answers {
         let _turn = self.engine.admit(1).await?;
         let context = self.clock.context();
         self.engine
-            .search_text(&source, query, &context, window.page(), |_| Ok(()))
+            .search_text(
+                &source,
+                query,
+                &context,
+                window.page(),
+                actor.user_id(),
+                |_| Ok(()),
+            )
             .await
     }
 
@@ -238,7 +245,7 @@ impl Answers {
                 async move {
                     let result = match source {
                         Some(Ok(source)) => {
-                            self.run_visualization(source, viz, filters, context, window)
+                            self.run_visualization(actor, source, viz, filters, context, window)
                                 .await
                         }
                         Some(Err(err)) => Err(source_failure(viz, err)),
@@ -266,6 +273,7 @@ impl Answers {
 
     async fn run_visualization(
         &self,
+        actor: &Actor,
         source: &SearchSource,
         viz: &VisualizationPlan,
         filters: &[RuntimeFilter],
@@ -289,6 +297,7 @@ impl Answers {
                 &viz.answer.search_query,
                 context,
                 window.page(),
+                actor.user_id(),
                 add_filters,
             )
             .await

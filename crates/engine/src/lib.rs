@@ -27,6 +27,7 @@
 //! uses to check `db_column_name`s and `data_type`s against the files.
 
 mod admission;
+mod answer_cache;
 pub mod answers;
 mod cell;
 mod coop;
@@ -58,9 +59,11 @@ pub use admission::SearchPermit;
 pub use cell::Cell;
 
 use crate::admission::Admission;
+use crate::answer_cache::{AnswerCache, AnswerKey, KeyBuilder, Lookup};
 use crate::files::{readable_error, redact_source_paths};
+use crate::joins::JoinPlan;
 use crate::joins::plan_joins;
-use crate::tables::{MemoryCache, OpenedTable, open_table};
+use crate::tables::{ListedTable, MemoryCache, OpenedTable, list_table, open_table};
 use crate::translate::{QueryParts, predicate_columns};
 
 /// A mebibyte, the unit of the memory settings.
@@ -104,6 +107,9 @@ pub struct EngineConfig {
     /// tables are dropped, and read again when a search needs them; a table larger than this
     /// is read from its files by every search instead.
     pub memory_table_cache: usize,
+    /// The bytes of answers kept for identical searches (default 256 MB; 0: none are kept).
+    /// See `answer_cache` for what a kept answer is keyed on.
+    pub answer_cache: usize,
 }
 
 impl Default for EngineConfig {
@@ -118,6 +124,7 @@ impl Default for EngineConfig {
             max_queued_searches: 64,
             queue_timeout: Duration::from_secs(10),
             memory_table_cache: 4096 * MB,
+            answer_cache: 256 * MB,
         }
     }
 }
@@ -169,6 +176,7 @@ struct Inner {
     config: EngineConfig,
     session: SessionContext,
     memory: MemoryCache,
+    answers: AnswerCache,
     admission: Admission,
 }
 
@@ -217,11 +225,13 @@ impl Engine {
             config.queue_timeout,
         );
         let memory = MemoryCache::new(config.memory_table_cache);
+        let answers = AnswerCache::new(config.answer_cache);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 session,
                 memory,
+                answers,
                 admission,
             }),
         })
@@ -252,6 +262,21 @@ impl Engine {
         self.inner.memory.bytes()
     }
 
+    /// Searches answered from the answer cache since the engine started.
+    pub fn answer_cache_hits(&self) -> u64 {
+        self.inner.answers.hits()
+    }
+
+    /// Searches computed since the engine started (no identical answer was kept).
+    pub fn answer_cache_misses(&self) -> u64 {
+        self.inner.answers.misses()
+    }
+
+    /// The bytes of the answers kept.
+    pub fn answer_cache_bytes(&self) -> usize {
+        self.inner.answers.bytes()
+    }
+
     /// Turns for `searches` searches run together (at least one, at most
     /// [`Engine::max_concurrent_searches`]): given back when the permit is dropped. Waits in
     /// the bounded queue when they are taken; [`Error::Overloaded`] when the queue is full or
@@ -270,7 +295,8 @@ impl Engine {
     }
 
     /// Runs `plan` (bound against `source.model`) and returns the rows of `page`. `context`
-    /// binds the model's filters (their relative dates use its "now").
+    /// binds the model's filters (their relative dates use its "now"). Answers kept by this
+    /// call are shared by every caller of it (no viewer): for in-process callers.
     pub async fn search(
         &self,
         source: &SearchSource,
@@ -278,19 +304,21 @@ impl Engine {
         context: &SearchContext,
         page: Page,
     ) -> Result<SearchResult> {
-        self.within_timeout(source, self.run(source, plan, context, page))
+        self.within_timeout(source, self.run(source, plan, context, page, ""))
             .await
     }
 
     /// Parses and binds `query` against `source` (within the configured limits, on Tokio's
     /// blocking pool), lets `refine` add to the plan (pinboarddata's runtime filters) and runs
-    /// it: all of it under the query timeout, so no part of a search escapes it.
+    /// it: all of it under the query timeout, so no part of a search escapes it. `viewer`
+    /// (the user it is for) is part of the answer cache's key: answers are kept per viewer.
     pub async fn search_text<F>(
         &self,
         source: &SearchSource,
         query: &str,
         context: &SearchContext,
         page: Page,
+        viewer: &str,
         refine: F,
     ) -> Result<SearchResult>
     where
@@ -299,7 +327,7 @@ impl Engine {
         let work = async move {
             let mut plan = self.compile(&source.model, query, context).await?;
             refine(&mut plan)?;
-            self.run(source, &plan, context, page).await
+            self.run(source, &plan, context, page, viewer).await
         };
         self.within_timeout(source, work).await
     }
@@ -343,12 +371,15 @@ impl Engine {
         .map_err(|err| Error::internal(format!("parsing and binding a search stopped: {err}")))?
     }
 
+    /// Runs a bound plan: from the answer cache when an identical search over the same
+    /// inputs was answered before (or is being answered now), else with DataFusion.
     async fn run(
         &self,
         source: &SearchSource,
         plan: &SearchPlan,
         context: &SearchContext,
         page: Page,
+        viewer: &str,
     ) -> Result<SearchResult> {
         validate(source, plan)?;
         let mut model_filters: Vec<Predicate> = Vec::new();
@@ -382,12 +413,45 @@ impl Engine {
                     .join(", "),
             },
         )?;
-
-        let session = &self.inner.session;
-        let opened: Vec<OpenedTable> = futures::future::try_join_all(
+        // The files are listed now, for every request: their versions are part of the key.
+        let listed: Vec<ListedTable<'_>> = futures::future::try_join_all(
             joins
                 .tables()
-                .map(|table| open_table(session, &self.inner.memory, &source.tables[table])),
+                .map(|table| list_table(&source.tables[table])),
+        )
+        .await?;
+        let page = Page::new(page.offset, page.limit.min(self.inner.config.row_cap));
+        let key = answer_key(source, plan, &model_filters, page, viewer, &listed);
+        let flight = loop {
+            match self.inner.answers.lookup(key) {
+                Lookup::Hit(answer) => return Ok(SearchResult::clone(&answer)),
+                // Ends when the other request is done, whether it kept an answer or not.
+                Lookup::Wait(mut done) => while done.changed().await.is_ok() {},
+                Lookup::Compute(flight) => break flight,
+            }
+        };
+        let answer = self
+            .execute(source, plan, &model_filters, &joins, listed, page)
+            .await?;
+        flight.store(&answer);
+        Ok(answer)
+    }
+
+    /// Opens the listed tables, turns the plan into DataFusion's and collects the page.
+    async fn execute(
+        &self,
+        source: &SearchSource,
+        plan: &SearchPlan,
+        model_filters: &[Predicate],
+        joins: &JoinPlan,
+        listed: Vec<ListedTable<'_>>,
+        page: Page,
+    ) -> Result<SearchResult> {
+        let session = &self.inner.session;
+        let opened: Vec<OpenedTable> = futures::future::try_join_all(
+            listed
+                .into_iter()
+                .map(|listed| open_table(session, &self.inner.memory, listed)),
         )
         .await?;
         let tables: HashMap<usize, OpenedTable> = joins.tables().zip(opened).collect();
@@ -395,8 +459,8 @@ impl Engine {
         let logical = translate::build(&QueryParts {
             source,
             plan,
-            model_filters: &model_filters,
-            joins: &joins,
+            model_filters,
+            joins,
             tables: &tables,
         })?;
         tracing::debug!(source = %source.name, plan = %logical.display_indent(), "search plan");
@@ -409,9 +473,8 @@ impl Engine {
             .map_err(unreadable)?;
         let mut stream = frame.execute_stream().await.map_err(unreadable)?;
 
-        let limit = page.limit.min(self.inner.config.row_cap);
         let first = page.offset;
-        let end = first.saturating_add(limit);
+        let end = first.saturating_add(page.limit);
         let types: Vec<DataType> = plan.outputs.iter().map(|output| output.data_type).collect();
         let mut rows = Vec::new();
         let mut total = 0usize;
@@ -443,6 +506,28 @@ impl Engine {
             total_rows: total,
         })
     }
+}
+
+/// The answer cache's key: everything the answer is computed from (see `answer_cache`).
+fn answer_key(
+    source: &SearchSource,
+    plan: &SearchPlan,
+    model_filters: &[Predicate],
+    page: Page,
+    viewer: &str,
+    listed: &[ListedTable<'_>],
+) -> AnswerKey {
+    let mut key = KeyBuilder::new();
+    key.part("viewer", &viewer)
+        .part("source", source)
+        .part("plan", plan)
+        .part("model filters", &model_filters)
+        .part("page", &page);
+    for table in listed {
+        key.part("table", &table.table.alias)
+            .part("files", &table.files);
+    }
+    key.finish()
 }
 
 /// Checks the plan against the source: every output, filter and sort refers to something
@@ -580,7 +665,7 @@ mod tests {
         fn send<T: Send>(_: &T) {}
         fn shared<T: Send + Sync + Clone>() {}
         send(&engine.search(source, plan, context, Page::first_rows()));
-        send(&engine.search_text(source, "[x]", context, Page::first_rows(), |_| Ok(())));
+        send(&engine.search_text(source, "[x]", context, Page::first_rows(), "", |_| Ok(())));
         send(&engine.admit(1));
         shared::<Engine>();
     }

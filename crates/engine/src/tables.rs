@@ -29,6 +29,7 @@ use datafusion::datasource::listing::ListingTable;
 use datafusion::prelude::SessionContext;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use searchlight_catalog::files::FileScope;
 use searchlight_catalog::source::{FileFormat, SourceTable, TableLocation};
 use searchlight_errors::{Error, Result};
 
@@ -203,12 +204,15 @@ impl MemoryCache {
     }
 }
 
-/// Opens one table instance of a source for a query.
-pub(crate) async fn open_table(
-    ctx: &SessionContext,
-    cache: &MemoryCache,
-    table: &SourceTable,
-) -> Result<OpenedTable> {
+/// A table instance's files, as listed for one query: the version of every input the
+/// search reads (the answer cache's key holds them).
+pub(crate) struct ListedTable<'a> {
+    pub table: &'a SourceTable,
+    pub files: Vec<FileEntry>,
+}
+
+/// Where a LOCAL_FILES table's files are, or the error for a table elsewhere.
+fn file_location(table: &SourceTable) -> Result<FileLocation<'_>> {
     let TableLocation::Files {
         path,
         format,
@@ -222,34 +226,74 @@ pub(crate) async fn open_table(
             location: "a PostgreSQL connection".to_owned(),
         });
     };
-    // Messages name the files as the TML does; the log has where they are.
-    let shown = scope.shown(path);
-    let unavailable = |reason: String| {
+    Ok(FileLocation {
+        path,
+        format: *format,
+        in_memory: *in_memory,
+        connection_id,
+        scope,
+        // Messages name the files as the TML does; the log has where they are.
+        shown: scope.shown(path),
+    })
+}
+
+/// The parts of a [`TableLocation::Files`].
+struct FileLocation<'a> {
+    path: &'a PathBuf,
+    format: FileFormat,
+    in_memory: bool,
+    connection_id: &'a String,
+    scope: &'a FileScope,
+    shown: String,
+}
+
+impl FileLocation<'_> {
+    /// The files cannot be read, for `reason` (which names paths only as the scope shows
+    /// them; the log has the real path).
+    fn unavailable(&self, table: &SourceTable, reason: String) -> Error {
         tracing::debug!(
             table = %table.name,
-            path = %path.display(),
+            path = %self.path.display(),
             %reason,
             "table files unavailable"
         );
         Error::TableFilesUnavailable {
             table: table.name.clone(),
-            path: shown.clone(),
-            reason: scope.redact(&reason),
+            path: self.shown.clone(),
+            reason: self.scope.redact(&reason),
         }
-    };
-    let files = list_files_async(path, *format, scope)
+    }
+}
+
+/// Lists the files of one table instance now, each checked against its file scope.
+pub(crate) async fn list_table(table: &SourceTable) -> Result<ListedTable<'_>> {
+    let location = file_location(table)?;
+    let files = list_files_async(location.path, location.format, location.scope)
         .await
         .map_err(|err| match err {
             ListError::Outside { file } => Error::TableFileOutsideRoots {
                 table: table.name.clone(),
-                path: shown.clone(),
-                file: scope.shown(&file),
+                path: location.shown.clone(),
+                file: location.scope.shown(&file),
             },
-            ListError::Unavailable(reason) => unavailable(reason),
+            ListError::Unavailable(reason) => location.unavailable(table, reason),
         })?;
+    Ok(ListedTable { table, files })
+}
+
+/// Opens one listed table instance for a query: exactly the files listed.
+pub(crate) async fn open_table(
+    ctx: &SessionContext,
+    cache: &MemoryCache,
+    listed: ListedTable<'_>,
+) -> Result<OpenedTable> {
+    let ListedTable { table, files } = listed;
+    let location = file_location(table)?;
+    let (path, format, shown) = (location.path, location.format, location.shown.clone());
+    let unavailable = |reason: String| location.unavailable(table, reason);
     let state = ctx.state();
     cache.versions.forget_changed(&state, &files);
-    let reader = FileReader::new(&state, *format, path);
+    let reader = FileReader::new(&state, format, path);
     let inferred = reader
         .infer_schema(&state, &files, 0)
         .await
@@ -261,7 +305,7 @@ pub(crate) async fn open_table(
     let listing = reader
         .table(&files, Arc::clone(&schema))
         .map_err(unavailable)?;
-    if !in_memory {
+    if !location.in_memory {
         return Ok(OpenedTable {
             provider: Arc::new(listing),
             schema,
@@ -270,7 +314,7 @@ pub(crate) async fn open_table(
     }
 
     let slot = cache.slot(CacheKey {
-        connection_id: connection_id.clone(),
+        connection_id: location.connection_id.clone(),
         path: path.clone(),
         extension: format.extension(),
     });

@@ -96,7 +96,7 @@ async fn healthz() -> &'static str {
 /// together with its `#[utoipa::path]` description (method and path included), so the
 /// router serves exactly the operations the OpenAPI document lists.
 pub fn api_router() -> OpenApiRouter<AppState> {
-    use routes::{data, group, metadata, session, user};
+    use routes::{data, group, metadata, searchlight, session, user};
     let api = OpenApiRouter::new()
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
@@ -115,7 +115,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(metadata::assign_tag))
         .routes(routes!(metadata::share))
         .routes(routes!(data::search_data))
-        .routes(routes!(data::pinboard_data));
+        .routes(routes!(data::pinboard_data))
+        .routes(routes!(searchlight::stats));
     OpenApiRouter::with_openapi(openapi::base()).nest(API_PREFIX, api)
 }
 

@@ -61,6 +61,7 @@ holding a JSON array of messages.";
         (name = "group", description = "Group privileges."),
         (name = "metadata", description = "Object headers, visualizations, TML import and export, tags, sharing."),
         (name = "data", description = "Search answers and pinboard data, live."),
+        (name = "searchlight", description = "Searchlight's own operations beside the v1 API: the engine's statistics."),
     ),
     components(schemas(ErrorBody<'static>)),
 )]
@@ -533,6 +534,15 @@ pub mod examples {
                 "pageSize": 100000,
                 "offset": 0
             }
+        })
+    }
+
+    pub fn engine_stats() -> Value {
+        json!({
+            "answerCache": {"hits": 1840, "misses": 212, "bytes": 1_572_864,
+                            "limitBytes": 268_435_456},
+            "memoryTables": {"tables": 3, "bytes": 104_857_600, "loads": 3},
+            "maxConcurrentSearches": 4
         })
     }
 

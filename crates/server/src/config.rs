@@ -75,6 +75,9 @@ pub struct Config {
     /// The memory in-memory tables may hold, in MiB; past it the least recently used are
     /// dropped (and read again when needed).
     pub memory_table_cache_mb: usize,
+    /// The memory answers kept for identical searches may hold, in MiB (0: none are kept);
+    /// past it the least recently used are dropped.
+    pub answer_cache_mb: usize,
     /// Pins "now" for relative date keywords (RFC 3339, e.g. `2025-06-15T12:00:00Z`); for
     /// tests and reproducible demos. Default: the clock.
     pub now: Option<String>,
@@ -131,6 +134,7 @@ impl Default for Config {
             max_queued_searches: 64,
             search_queue_timeout_secs: 10,
             memory_table_cache_mb: 4096,
+            answer_cache_mb: 256,
             now: None,
             time_zone: "UTC".into(),
             demo: false,
@@ -224,6 +228,7 @@ pub const ENV_SETTINGS: &[EnvSetting] = &[
     EnvSetting::new("max_queued_searches", EnvValue::Scalar),
     EnvSetting::new("search_queue_timeout_secs", EnvValue::Scalar),
     EnvSetting::new("memory_table_cache_mb", EnvValue::Scalar),
+    EnvSetting::new("answer_cache_mb", EnvValue::Scalar),
     EnvSetting::new("now", EnvValue::Text),
     EnvSetting::new("time_zone", EnvValue::Text),
     EnvSetting::new("demo", EnvValue::Scalar),
@@ -350,6 +355,8 @@ impl Config {
             memory_table_cache: self
                 .memory_table_cache_mb
                 .saturating_mul(searchlight_engine::MB),
+            // 0 turns the answer cache off.
+            answer_cache: self.answer_cache_mb.saturating_mul(searchlight_engine::MB),
         }
     }
 

@@ -9,7 +9,7 @@
 //! 2024-06-01..2025-05-31.
 
 use searchlight_catalog::source::SearchSource;
-use searchlight_engine::Page;
+use searchlight_engine::{Engine, EngineConfig, Page, SearchResult};
 
 use crate::fixture::DataSet;
 use crate::{Value, batches_to_values, cell_fits, cells_to_values, context, engine};
@@ -1055,11 +1055,21 @@ fn source_for(data: &DataSet, source: Source, in_memory: bool) -> SearchSource {
     }
 }
 
-/// Runs every case; returns a description of each mismatch.
-async fn run_cases(in_memory: bool) -> (usize, Vec<String>) {
+/// Runs every case; returns a description of each mismatch. Each search runs twice: with
+/// the answer cache on, the second answer must come from the cache and equal the first;
+/// with it off, both are computed.
+async fn run_cases(in_memory: bool, answer_cache: bool) -> (usize, Vec<String>) {
     let data = DataSet::write();
     let reference = data.reference().await;
-    let engine = engine();
+    let engine = if answer_cache {
+        engine()
+    } else {
+        Engine::new(EngineConfig {
+            answer_cache: 0,
+            ..EngineConfig::default()
+        })
+        .unwrap()
+    };
     let ctx = context();
     let mut failures = Vec::new();
     for (source, query, sql) in CASES {
@@ -1082,6 +1092,32 @@ async fn run_cases(in_memory: bool) -> (usize, Vec<String>) {
                 continue;
             }
         };
+        let (hits, misses) = (engine.answer_cache_hits(), engine.answer_cache_misses());
+        match engine
+            .search(&search_source, &plan, &ctx, Page::first_rows())
+            .await
+        {
+            // From the cache it is the same answer; computed again, floating-point sums
+            // may differ in their last digits (the order in which partial sums meet).
+            Ok(again) if again == result || (!answer_cache && same_values(&again, &result)) => {}
+            Ok(again) => failures.push(format!(
+                "{label}: a second run answered {:?}, the first {:?}",
+                again.rows, result.rows
+            )),
+            Err(err) => failures.push(format!("{label}: a second run failed: {err}")),
+        }
+        let counted = (engine.answer_cache_hits(), engine.answer_cache_misses());
+        let expected = if answer_cache {
+            (hits + 1, misses)
+        } else {
+            (hits, misses + 1)
+        };
+        if counted != expected {
+            failures.push(format!(
+                "{label}: (hits, misses) went from {:?} to {counted:?}, expected {expected:?}",
+                (hits, misses)
+            ));
+        }
         let frame = match reference.sql(sql).await {
             Ok(frame) => frame,
             Err(err) => {
@@ -1146,6 +1182,18 @@ async fn run_cases(in_memory: bool) -> (usize, Vec<String>) {
     (CASES.len(), failures)
 }
 
+/// Whether two answers hold the same columns and rows, floats compared as the suite compares
+/// them with SQL.
+fn same_values(a: &SearchResult, b: &SearchResult) -> bool {
+    let (a_rows, b_rows) = (cells_to_values(&a.rows), cells_to_values(&b.rows));
+    a.columns == b.columns
+        && a.total_rows == b.total_rows
+        && a_rows.len() == b_rows.len()
+        && a_rows.iter().zip(&b_rows).all(|(x, y)| {
+            x.len() == y.len() && x.iter().zip(y).all(|(cell, other)| cell.matches(other))
+        })
+}
+
 fn assert_no_failures(count: usize, failures: &[String]) {
     assert!(
         failures.is_empty(),
@@ -1157,14 +1205,20 @@ fn assert_no_failures(count: usize, failures: &[String]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn searches_equal_their_sql() {
-    let (count, failures) = run_cases(false).await;
+    let (count, failures) = run_cases(false, true).await;
     assert!(count >= 80, "the suite has {count} cases");
     assert_no_failures(count, &failures);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn searches_equal_their_sql_in_memory() {
-    let (count, failures) = run_cases(true).await;
+    let (count, failures) = run_cases(true, true).await;
+    assert_no_failures(count, &failures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_equal_their_sql_without_the_answer_cache() {
+    let (count, failures) = run_cases(false, false).await;
     assert_no_failures(count, &failures);
 }
 

@@ -50,7 +50,14 @@ fn sum_of(n: i64) -> f64 {
 
 async fn search_text(engine: &Engine, source: &SearchSource, query: &str) -> Result<SearchResult> {
     engine
-        .search_text(source, query, &context(), Page::first_rows(), |_| Ok(()))
+        .search_text(
+            source,
+            query,
+            &context(),
+            Page::first_rows(),
+            "",
+            |_| Ok(()),
+        )
         .await
 }
 
@@ -116,9 +123,11 @@ async fn the_table_cache_keeps_at_most_its_limit_least_recently_used_out_first()
     let one = roomy.memory_table_bytes();
     assert!(one > 0);
 
-    // Room for one and a half: the second table pushes the first out, and so on.
+    // Room for one and a half: the second table pushes the first out, and so on. (Each
+    // search is computed: the answer cache would answer the repeated ones without a table.)
     let engine = Engine::new(EngineConfig {
         memory_table_cache: one + one / 2,
+        answer_cache: 0,
         ..EngineConfig::default()
     })
     .unwrap();

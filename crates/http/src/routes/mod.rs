@@ -3,6 +3,7 @@
 pub mod data;
 pub mod group;
 pub mod metadata;
+pub mod searchlight;
 pub mod session;
 pub mod user;
 

@@ -430,3 +430,38 @@ pub fn brief(value: &Value) -> String {
         text
     }
 }
+
+/// A liveboard over any sources: `(name, source name, search)` per visualization.
+pub fn liveboard_tml(id: &str, name: &str, vizzes: &[(&str, &str, &str)]) -> String {
+    let mut tml = format!("guid: {id}\nliveboard:\n  name: {name}\n  visualizations:\n");
+    for (n, (viz, source, query)) in vizzes.iter().enumerate() {
+        tml.push_str(&format!(
+            "  - id: Viz_{}\n    answer:\n      name: {viz}\n      tables:\n      - id: {source}\n        name: {source}\n      search_query: \"{query}\"\n      display_mode: TABLE_MODE\n",
+            n + 1
+        ));
+    }
+    tml
+}
+
+/// The rows of `[Slow A] [Slow B]` over [`slow_model`] with `rows` rows per side, by
+/// arithmetic: every left row joins every right row, so the group `b` sums every `a` once per
+/// right row with that `b`.
+pub fn slow_answer(rows: i64) -> Vec<Vec<Value>> {
+    let sum_a: i64 = (0..rows).map(|i| i % 7).sum();
+    (0..5)
+        .map(|b| {
+            let count_b = (0..rows).filter(|j| j % 5 == b).count() as i64;
+            vec![json!(b), json!(count_b * sum_a)]
+        })
+        .collect()
+}
+
+/// Imports a copy of the fixture worksheet as "Private Sales" under `id`, shared with no one:
+/// only tsadmin (its owner) may read it.
+pub async fn import_private_worksheet(app: &TestApp, admin: &Client, id: &str) {
+    let text = std::fs::read_to_string(app.data_dir.join("Retail Sales.worksheet.tml")).unwrap();
+    let private = text
+        .replace(guid::WORKSHEET, id)
+        .replace("name: Retail Sales", "name: Private Sales");
+    import_ok(app, admin, &[private], &[("private", "true")]).await;
+}

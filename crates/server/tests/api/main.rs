@@ -6,6 +6,7 @@ mod data_support;
 mod fixtures;
 mod helpers;
 
+mod answer_cache;
 mod cli;
 mod concurrency;
 mod config_env;

@@ -1006,31 +1006,6 @@ async fn every_runtime_filter_operator(store: StoreKind) {
 
 // ---- concurrency and failures --------------------------------------------------------------
 
-/// A liveboard over any sources: `(name, source name, search)` per visualization.
-fn liveboard_tml(id: &str, name: &str, vizzes: &[(&str, &str, &str)]) -> String {
-    let mut tml = format!("guid: {id}\nliveboard:\n  name: {name}\n  visualizations:\n");
-    for (n, (viz, source, query)) in vizzes.iter().enumerate() {
-        tml.push_str(&format!(
-            "  - id: Viz_{}\n    answer:\n      name: {viz}\n      tables:\n      - id: {source}\n        name: {source}\n      search_query: \"{query}\"\n      display_mode: TABLE_MODE\n",
-            n + 1
-        ));
-    }
-    tml
-}
-
-/// The rows of `[Slow A] [Slow B]` over [`slow_model`] with `rows` rows per side, by
-/// arithmetic: every left row joins every right row, so the group `b` sums every `a` once per
-/// right row with that `b`.
-fn slow_answer(rows: i64) -> Vec<Vec<Value>> {
-    let sum_a: i64 = (0..rows).map(|i| i % 7).sum();
-    (0..5)
-        .map(|b| {
-            let count_b = (0..rows).filter(|j| j % 5 == b).count() as i64;
-            vec![json!(b), json!(count_b * sum_a)]
-        })
-        .collect()
-}
-
 const RACE: &str = "6d1f3a52-0c1b-4d8e-9f11-2b7c9a1e00a1";
 const JAM: &str = "6d1f3a52-0c1b-4d8e-9f11-2b7c9a1e00a2";
 const MIXED: &str = "6d1f3a52-0c1b-4d8e-9f11-2b7c9a1e00a3";

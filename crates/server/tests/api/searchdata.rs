@@ -869,11 +869,7 @@ async fn unknown_and_unreadable_sources_are_the_same_400(store: StoreKind) {
     // A worksheet imported privately by tsadmin: alice may not read it, and learns no more
     // than for an id that does not exist.
     let private_id = "6d1f3a52-0c1b-4d8e-9f11-2b7c9a1e0099";
-    let text = std::fs::read_to_string(app.data_dir.join("Retail Sales.worksheet.tml")).unwrap();
-    let private = text
-        .replace(guid::WORKSHEET, private_id)
-        .replace("name: Retail Sales", "name: Private Sales");
-    import_ok(&app, &admin, &[private], &[("private", "true")]).await;
+    import_private_worksheet(&app, &admin, private_id).await;
     create_user(&app, &admin, "alice", "alice pw").await;
     let alice = app.logged_in("alice", "alice pw").await;
     let search = |id: &'static str| {
