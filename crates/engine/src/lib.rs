@@ -31,8 +31,10 @@ mod answer_cache;
 pub mod answers;
 mod cell;
 mod coop;
+mod date_bucket;
 mod files;
 mod joins;
+mod memory_source;
 mod tables;
 mod translate;
 mod types;
@@ -63,6 +65,7 @@ use crate::answer_cache::{AnswerCache, AnswerKey, KeyBuilder, Lookup};
 use crate::files::{readable_error, redact_source_paths};
 use crate::joins::JoinPlan;
 use crate::joins::plan_joins;
+use crate::memory_source::ScanCounters;
 use crate::tables::{ListedTable, MemoryCache, OpenedTable, list_table, open_table};
 use crate::translate::{QueryParts, predicate_columns};
 
@@ -224,7 +227,7 @@ impl Engine {
             config.max_queued_searches,
             config.queue_timeout,
         );
-        let memory = MemoryCache::new(config.memory_table_cache);
+        let memory = MemoryCache::new(config.memory_table_cache, Arc::new(ScanCounters::default()));
         let answers = AnswerCache::new(config.answer_cache);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -260,6 +263,19 @@ impl Engine {
     /// load has finished).
     pub fn memory_table_bytes(&self) -> usize {
         self.inner.memory.bytes()
+    }
+
+    /// Batches of in-memory tables that searches read since the engine started (a batch
+    /// read by two searches counts twice).
+    pub fn memory_batches_scanned(&self) -> u64 {
+        self.inner.memory.scan_counters().scanned()
+    }
+
+    /// Batches of in-memory tables that searches skipped unread since the engine started:
+    /// their per-batch min/max showed that no row could pass a filter, whether the search's
+    /// own or one DataFusion derived while running it (a join's keys, a top-n's bound).
+    pub fn memory_batches_skipped(&self) -> u64 {
+        self.inner.memory.scan_counters().skipped()
     }
 
     /// Searches answered from the answer cache since the engine started.

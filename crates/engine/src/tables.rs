@@ -5,7 +5,8 @@
 //! `in_memory` keeps each table as Arrow batches keyed by the fingerprint of its files (path,
 //! size, modification time, device, inode and change time of every file) and the schema they
 //! are read with: when any file changes, appears or disappears, the next query reads the
-//! table again. Without `in_memory`, what DataFusion caches about a file that changed
+//! table again. A table in memory keeps per-batch statistics, so that its scans skip the
+//! batches a filter rules out (see `memory_source`). Without `in_memory`, what DataFusion caches about a file that changed
 //! unnoticed by it (same size and modification time) is forgotten before the query.
 //!
 //! A load runs as its own task and is shared: concurrent first queries of a table wait for
@@ -23,8 +24,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::TableProvider;
-use datafusion::datasource::MemTable;
 use datafusion::datasource::listing::ListingTable;
 use datafusion::prelude::SessionContext;
 use futures::FutureExt;
@@ -37,6 +38,7 @@ use crate::files::{
     FileEntry, FileReader, FileVersions, ListError, csv_read_schema, list_files_async,
     readable_error,
 };
+use crate::memory_source::{MemoryTable, ScanCounters};
 
 /// A table instance ready to scan.
 pub(crate) struct OpenedTable {
@@ -59,8 +61,8 @@ struct CacheKey {
 struct Loaded {
     files: Vec<FileEntry>,
     schema: SchemaRef,
-    table: Arc<MemTable>,
-    /// The memory its batches hold.
+    table: Arc<MemoryTable>,
+    /// The memory its batches and their statistics hold.
     bytes: usize,
     /// When a query last used it (a tick of [`MemoryCache::tick`]).
     last_used: AtomicU64,
@@ -108,18 +110,27 @@ pub(crate) struct MemoryCache {
     clock: AtomicU64,
     /// The file versions searches read last (for every table, in memory or not).
     versions: FileVersions,
+    /// Batches read and skipped by the scans of the tables held, shared with each table.
+    counters: Arc<ScanCounters>,
 }
 
 impl MemoryCache {
-    /// A cache that keeps at most `limit` bytes of tables.
-    pub fn new(limit: usize) -> Self {
+    /// A cache that keeps at most `limit` bytes of tables, whose scans count their batches
+    /// in `counters`.
+    pub fn new(limit: usize, counters: Arc<ScanCounters>) -> Self {
         Self {
             slots: Mutex::default(),
             loads: Arc::default(),
             limit,
             clock: AtomicU64::new(0),
             versions: FileVersions::default(),
+            counters,
         }
+    }
+
+    /// Batches read and skipped by the scans of in-memory tables since the cache started.
+    pub fn scan_counters(&self) -> &ScanCounters {
+        &self.counters
     }
 
     fn tick(&self) -> u64 {
@@ -350,6 +361,7 @@ pub(crate) async fn open_table(
                     listing,
                     files.clone(),
                     Arc::clone(&schema),
+                    Arc::clone(&cache.counters),
                 );
                 current.loading = Some((files, schema, load.clone()));
                 load
@@ -378,6 +390,7 @@ fn start_load(
     listing: ListingTable,
     files: Vec<FileEntry>,
     schema: SchemaRef,
+    counters: Arc<ScanCounters>,
 ) -> SharedLoad {
     let task = tokio::spawn(async move {
         let batches = async {
@@ -386,16 +399,7 @@ fn start_load(
                 .await
         }
         .await;
-        let table = batches
-            .and_then(|batches| {
-                let bytes = batches
-                    .iter()
-                    .flatten()
-                    .map(|batch| batch.get_array_memory_size())
-                    .sum::<usize>();
-                MemTable::try_new(Arc::clone(&schema), batches).map(|table| (table, bytes))
-            })
-            .map_err(|err| readable_error(&err.to_string()));
+        let table = memory_table(Arc::clone(&schema), batches, counters).await;
         let mut current = lock(&slot);
         let still_wanted = current
             .loading
@@ -425,4 +429,21 @@ fn start_load(
     }
     .boxed()
     .shared()
+}
+
+/// The batches read as a [`MemoryTable`], and the bytes it holds. Its statistics take a pass
+/// over every value, so they are computed on the blocking pool, not on an async worker.
+async fn memory_table(
+    schema: SchemaRef,
+    batches: datafusion::error::Result<Vec<Vec<RecordBatch>>>,
+    counters: Arc<ScanCounters>,
+) -> std::result::Result<(MemoryTable, usize), String> {
+    let batches = batches.map_err(|err| readable_error(&err.to_string()))?;
+    let table =
+        tokio::task::spawn_blocking(move || MemoryTable::try_new(schema, batches, counters))
+            .await
+            .map_err(|err| format!("computing the table's statistics stopped: {err}"))?
+            .map_err(|err| readable_error(&err.to_string()))?;
+    let bytes = table.memory_size();
+    Ok((table, bytes))
 }

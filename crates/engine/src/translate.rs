@@ -43,6 +43,7 @@ use searchlight_search::{
     SearchPlan, Test, TextOp,
 };
 
+use crate::date_bucket::{DateUnit, date_bucket};
 use crate::files::header_name;
 use crate::joins::JoinPlan;
 use crate::tables::OpenedTable;
@@ -503,7 +504,8 @@ fn bucket_expr(value: Expr, data_type: DataType, bucket: Option<Bucket>) -> Expr
         return value;
     };
     let truncate = |granularity: &str| match data_type {
-        // date_trunc works on timestamps; a DATE bucket stays a DATE.
+        // date_trunc works on timestamps; a DATE bucket stays a DATE (weeks and longer are
+        // computed on the days: `date_bucket`).
         DataType::Date => cast(
             date_trunc(lit(granularity), cast(value.clone(), TIMESTAMP)),
             engine_type(DataType::Date),
@@ -516,9 +518,14 @@ fn bucket_expr(value: Expr, data_type: DataType, bucket: Option<Bucket>) -> Expr
             engine_type(DataType::Integer),
         )
     };
+    let is_date = data_type == DataType::Date;
     match bucket {
         Bucket::Detailed => value,
-        Bucket::Daily if data_type == DataType::Date => value,
+        Bucket::Daily if is_date => value,
+        Bucket::Weekly if is_date => date_bucket(DateUnit::Week, value),
+        Bucket::Monthly if is_date => date_bucket(DateUnit::Month, value),
+        Bucket::Quarterly if is_date => date_bucket(DateUnit::Quarter, value),
+        Bucket::Yearly if is_date => date_bucket(DateUnit::Year, value),
         Bucket::Hourly => truncate("hour"),
         Bucket::Daily => truncate("day"),
         Bucket::Weekly => truncate("week"),

@@ -541,7 +541,8 @@ pub mod examples {
         json!({
             "answerCache": {"hits": 1840, "misses": 212, "bytes": 1_572_864,
                             "limitBytes": 268_435_456},
-            "memoryTables": {"tables": 3, "bytes": 104_857_600, "loads": 3},
+            "memoryTables": {"tables": 3, "bytes": 104_857_600, "loads": 3,
+                             "batchesScanned": 5120, "batchesSkipped": 20480},
             "maxConcurrentSearches": 4
         })
     }

@@ -8,6 +8,7 @@ mod file_safety;
 mod fixture;
 mod limits;
 mod probe;
+mod pruning;
 
 use chrono::{TimeZone, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};

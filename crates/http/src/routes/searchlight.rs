@@ -43,6 +43,11 @@ pub struct MemoryTableStats {
     pub bytes: usize,
     /// Times a table was read into memory.
     pub loads: u64,
+    /// Batches of in-memory tables that searches read.
+    pub batches_scanned: u64,
+    /// Batches of in-memory tables that searches skipped: no row of theirs could pass the
+    /// search's filters (the search's own, or what a join learnt from a dimension).
+    pub batches_skipped: u64,
 }
 
 /// `GET searchlight/stats` (admin): the engine's caches and counters.
@@ -80,6 +85,8 @@ pub async fn stats(
             tables: engine.cached_tables(),
             bytes: engine.memory_table_bytes(),
             loads: engine.table_loads(),
+            batches_scanned: engine.memory_batches_scanned(),
+            batches_skipped: engine.memory_batches_skipped(),
         },
         max_concurrent_searches: engine.max_concurrent_searches(),
     }))
