@@ -5,10 +5,11 @@
 //! The main phase turns the answer cache off (its rounds must measure the engine), so this
 //! phase starts a second server with the cache at its default. Its LOCAL_FILES connection
 //! points at a temporary *mirror* of the data folder: one symbolic link per table file into
-//! the cached TPC-H folder, which is never written to. Changing a table is then replacing
-//! its link in the mirror by a real file (written under another name, renamed over the link,
-//! so the server never sees half a file), and removing the mirror removes only links and
-//! that file.
+//! the cached TPC-H folder, which is never written to, except for the table that changes,
+//! which is copied (import resolves a table's path once, links included, so a replaced link
+//! would not be seen: the file itself must change). Changing it is writing a new file under
+//! another name and renaming it over the copy, so the server never sees half a file; removing
+//! the mirror removes only the links and the mirror's own files.
 //!
 //! The changed answers are checked against a fresh DataFusion baseline over the mirror (the
 //! SQL of each visualization's query), and at least one visualization must differ from its
@@ -112,9 +113,10 @@ fn symlink(_target: &Path, _link: &Path) -> std::io::Result<()> {
 }
 
 /// A temporary folder holding, for every table file of the model (`<table>.parquet`), a
-/// symbolic link to the same file in `dir`: the server reads the same data through it, and
-/// a table can be changed there without touching `dir`. Returns the folder (removed when
-/// dropped: only the links go, never what they point at) and its canonical path.
+/// symbolic link to the same file in `dir` (a copy for [`CHANGED_TABLE`]): the server reads
+/// the same data through it, and that table can be changed there without touching `dir`.
+/// Returns the folder (removed when dropped: only the links and the copy go, never what the
+/// links point at) and its canonical path.
 fn make_mirror(dir: &Path) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
     let dir = std::fs::canonicalize(dir)
         .with_context(|| format!("resolving the data folder {}", dir.display()))?;
@@ -127,6 +129,13 @@ fn make_mirror(dir: &Path) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
     for table in data::TABLES {
         let file = format!("{table}.parquet");
         let (target, link) = (dir.join(&file), mirror.join(&file));
+        if table == CHANGED_TABLE {
+            // A copy: import resolves a table's path once (links included), so the file that
+            // changes must be the mirror's own, not a link into `dir`.
+            std::fs::copy(&target, &link)
+                .with_context(|| format!("copying {} to {}", target.display(), link.display()))?;
+            continue;
+        }
         symlink(&target, &link)
             .with_context(|| format!("linking {} to {}", link.display(), target.display()))?;
     }
@@ -191,8 +200,8 @@ fn write_renamed(source: &Path, target: &Path, column: &str) -> anyhow::Result<(
     Ok(renamed)
 }
 
-/// Replaces the mirror's link `<table>.parquet` by a real file: the original's rows with
-/// the first `column` value renamed. Written under another name and renamed over the link,
+/// Replaces the mirror's copy of `<table>.parquet` by a new file: the original's rows with
+/// the first `column` value renamed. Written under another name and renamed over the copy,
 /// so the change is atomic. Returns the old and new value.
 fn change_table(
     dir: &Path,
@@ -350,9 +359,10 @@ pub async fn measure(dir: &Path) -> anyhow::Result<DashboardReload> {
 pub fn markdown(r: &DashboardReload) -> String {
     format!(
         "**Dashboard reload** (issue 17): a second server with the answer cache on (its \
-         default size), over a folder of symbolic links to the same files, imported and read \
-         into memory as above; then `pinboarddata` of \"{pinboard}\" called {total} times \
-         with no change of data, then `{table}.parquet` replaced (a rename over its link) by \
+         default size), over a folder of symbolic links to the same files (a copy of \
+         `{table}.parquet`), imported and read into memory as above; then `pinboarddata` of \
+         \"{pinboard}\" called {total} times with no change of data, then the copy of \
+         `{table}.parquet` replaced (a new file renamed over it) by \
          the same rows with one value changed ({change}), then {total} calls again. The first \
          call computes every visualization, the first after the change those that read the \
          changed file; the others may be answered from the cache, which lists the files again \
