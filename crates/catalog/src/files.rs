@@ -1,8 +1,10 @@
 //! Files behind LOCAL_FILES connections: where they may be, and what is in them.
 //!
 //! Importing TML must never expose files the server owner did not mean to serve, so every
-//! path a connection or table names is resolved to an absolute, canonical path and must lie
-//! under one of the configured [`FileRoots`] (by default the data dir and the model dir).
+//! path a connection or table names must lead, once resolved to an absolute, canonical path,
+//! under one of the configured [`FileRoots`] (by default the data dir and the model dir). A
+//! connection's folder is stored resolved; a table's path is stored as written, so that a
+//! link it names (`current.parquet` → today's file) is followed anew by every search.
 //! That check alone is not enough: a glob or folder can reach a symbolic link that leads
 //! elsewhere, and a file can be swapped for such a link after the import. So every file is
 //! checked again, after resolving links, each time it is opened (by the import's probe and by
@@ -126,6 +128,22 @@ impl FileRoots {
         } else {
             Err(format!("{} is {OUTSIDE}", resolved.display()))
         }
+    }
+
+    /// `path` as written (absolute, `.` and `..` taken out lexically), if what it leads to
+    /// now lies under a root: a table's path, whose links are followed again on every search
+    /// (a link swapped for another file is then read, and every file is checked against the
+    /// roots when it is listed). The error is [`FileRoots::admit`]'s.
+    pub fn admit_as_written(&self, path: &Path) -> Result<PathBuf, String> {
+        self.admit(path)?;
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map(|cwd| cwd.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
+        };
+        Ok(normalise(&absolute))
     }
 }
 

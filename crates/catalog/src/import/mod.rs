@@ -1153,9 +1153,10 @@ impl Catalog {
 
         let (location, file_columns) = match connection_def {
             ConnectionDef::LocalFiles { root, .. } => {
+                // Kept as written: a link it names is followed on every search, not once.
                 let path = self
                     .roots
-                    .admit(&root.join(&db_table))
+                    .admit_as_written(&root.join(&db_table))
                     .map_err(|e| format!("table.db_table: {e}"))?;
                 let format = if path.is_dir() {
                     folder_format(&path)

@@ -240,6 +240,42 @@ async fn a_file_swapped_for_a_link_after_the_import_is_refused(store: StoreKind)
     .await;
 }
 
+/// A table over a link (`current.csv` → today's file) reads what the link leads to at each
+/// search: the link swapped for another day's file is live, in memory or not.
+async fn a_link_swapped_to_another_file_is_followed(store: StoreKind) {
+    use std::os::unix::fs::symlink;
+
+    let app = spawn_app(store).await;
+    let admin = app.admin().await;
+    let layout = Layout::new(&app);
+    let files = &layout.files;
+    import_ok(
+        &app,
+        &admin,
+        &[connection("Files", false), connection("Memory", true)],
+        &[],
+    )
+    .await;
+    std::fs::write(files.join("day1.csv"), "id,amount\n1,10\n").unwrap();
+    std::fs::write(files.join("day2.csv"), "id,amount\n1,20\n2,2\n").unwrap();
+    let mut tables = Vec::new();
+    for (name, connection) in [("Current", "Files"), ("Current Memory", "Memory")] {
+        let link = files.join(format!("{connection}.csv"));
+        symlink(files.join("day1.csv"), &link).unwrap();
+        let db_table = format!("{connection}.csv");
+        let id = import_table(&app, &admin, table(name, connection, &db_table)).await;
+        assert_total(&app, &admin, &id, 10).await;
+        tables.push((id, link));
+    }
+    for (id, link) in &tables {
+        // Swapped the way deployments do: a new link renamed over the old one.
+        let staged = link.with_extension("new");
+        symlink(files.join("day2.csv"), &staged).unwrap();
+        std::fs::rename(&staged, link).unwrap();
+        assert_total(&app, &admin, id, 22).await;
+    }
+}
+
 async fn a_glob_over_looping_links_answers_in_bounded_time(store: StoreKind) {
     use std::os::unix::fs::symlink;
 
@@ -320,5 +356,6 @@ both_stores!(
     the_servers_own_files_are_never_read_as_tables,
     links_out_of_the_roots_are_refused_at_import,
     a_file_swapped_for_a_link_after_the_import_is_refused,
+    a_link_swapped_to_another_file_is_followed,
     a_glob_over_looping_links_answers_in_bounded_time,
 );
