@@ -6,10 +6,10 @@
 //! phase starts a second server with the cache at its default. Its LOCAL_FILES connection
 //! points at a temporary *mirror* of the data folder: one symbolic link per table file into
 //! the cached TPC-H folder, which is never written to, except for the table that changes,
-//! which is copied (import resolves a table's path once, links included, so a replaced link
-//! would not be seen: the file itself must change). Changing it is writing a new file under
-//! another name and renaming it over the copy, so the server never sees half a file; removing
-//! the mirror removes only the links and the mirror's own files.
+//! which is a copy (its file is the one that changes, as a data pipeline would rewrite it).
+//! Changing it is writing a new file under another name and renaming it over the copy, so
+//! the server never sees half a file; removing the mirror removes only the links and the
+//! mirror's own files.
 //!
 //! The changed answers are checked against a fresh DataFusion baseline over the mirror (the
 //! SQL of each visualization's query), and at least one visualization must differ from its
@@ -130,8 +130,9 @@ fn make_mirror(dir: &Path) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
         let file = format!("{table}.parquet");
         let (target, link) = (dir.join(&file), mirror.join(&file));
         if table == CHANGED_TABLE {
-            // A copy: import resolves a table's path once (links included), so the file that
-            // changes must be the mirror's own, not a link into `dir`.
+            // A copy: the file that changes is the mirror's own, rewritten in place as a data
+            // pipeline would (a link swapped for another file is followed too, but that is
+            // the file-safety tests' case).
             std::fs::copy(&target, &link)
                 .with_context(|| format!("copying {} to {}", target.display(), link.display()))?;
             continue;
