@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{Session, TableProvider};
@@ -104,6 +104,14 @@ impl MemoryTable {
         self.data.memory_size()
     }
 
+    /// The distinct non-null values of the text column `column` (a Utf8 array), when it has
+    /// at most [`MAX_DISTINCT_TEXT`]: a filter on such a column can be decided on these
+    /// values once instead of on every row.
+    pub fn distinct_text(&self, column: &str) -> Option<ArrayRef> {
+        let index = self.data.schema.index_of(column).ok()?;
+        self.data.distinct_text.get(index)?.clone()
+    }
+
     /// The search's filters planned against the table's columns. A filter that cannot be
     /// planned here (one with a subquery, say) is left to DataFusion's own filter.
     fn static_predicates(
@@ -173,7 +181,13 @@ struct TableData {
     /// One per column of `schema`.
     columns: Vec<ColumnStats>,
     row_counts: UInt64Array,
+    /// Per column, the distinct non-null values of a text column that has at most
+    /// [`MAX_DISTINCT_TEXT`] of them (as Utf8); `None` for other columns.
+    distinct_text: Vec<Option<ArrayRef>>,
 }
+
+/// The most distinct values a text column may have for [`MemoryTable::distinct_text`].
+const MAX_DISTINCT_TEXT: usize = 1024;
 
 /// One column's statistics, an entry per batch.
 struct ColumnStats {
@@ -215,12 +229,16 @@ impl TableData {
             .collect();
         let row_counts =
             UInt64Array::from_iter_values(batches.iter().map(|batch| batch.num_rows() as u64));
+        let distinct_text = (0..schema.fields().len())
+            .map(|column| distinct_text(&batches, column))
+            .collect();
         Ok(Self {
             schema,
             batches,
             partitions: groups,
             columns,
             row_counts,
+            distinct_text,
         })
     }
 
@@ -231,7 +249,13 @@ impl TableData {
             .map(RecordBatch::get_array_memory_size)
             .sum();
         let statistics: usize = self.columns.iter().map(ColumnStats::memory_size).sum();
-        batches + statistics + self.row_counts.get_array_memory_size()
+        let distinct: usize = self
+            .distinct_text
+            .iter()
+            .flatten()
+            .map(|values| values.get_array_memory_size())
+            .sum();
+        batches + statistics + distinct + self.row_counts.get_array_memory_size()
     }
 
     fn column_stats(&self, column: &datafusion::common::Column) -> Option<&ColumnStats> {
@@ -275,6 +299,34 @@ impl ColumnStats {
         });
         min_max + self.null_counts.get_array_memory_size()
     }
+}
+
+/// The distinct non-null values of a text column over every batch, as a Utf8 array, or
+/// `None` when it is not text or has more than [`MAX_DISTINCT_TEXT`] of them (the search
+/// stops as soon as it finds one too many).
+fn distinct_text(batches: &[RecordBatch], column: usize) -> Option<ArrayRef> {
+    let mut seen: HashSet<String> = HashSet::new();
+    for batch in batches {
+        let array = batch.column(column);
+        let text = match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                datafusion::arrow::compute::cast(array, &DataType::Utf8).ok()?
+            }
+            _ => return None,
+        };
+        let text = text.as_string::<i32>();
+        for value in text.iter().flatten() {
+            if !seen.contains(value) {
+                if seen.len() == MAX_DISTINCT_TEXT {
+                    return None;
+                }
+                seen.insert(value.to_owned());
+            }
+        }
+    }
+    let mut values: Vec<String> = seen.into_iter().collect();
+    values.sort_unstable();
+    Some(Arc::new(StringArray::from(values)) as ArrayRef)
 }
 
 /// Whether a column's min and max are computed: the types searches filter on whose order is

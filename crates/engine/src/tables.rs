@@ -47,6 +47,8 @@ pub(crate) struct OpenedTable {
     pub schema: SchemaRef,
     /// Where the files are, for messages: as the TML names them, never absolute.
     pub path: String,
+    /// The table in memory, when it is (what it knows of its columns' values).
+    pub memory: Option<Arc<MemoryTable>>,
 }
 
 /// Identifies a cached table: the connection and what the table reads.
@@ -321,6 +323,7 @@ pub(crate) async fn open_table(
             provider: Arc::new(listing),
             schema,
             path: shown,
+            memory: None,
         });
     }
 
@@ -344,6 +347,7 @@ pub(crate) async fn open_table(
                 provider: Arc::new(listing),
                 schema,
                 path: shown,
+                memory: None,
             });
         }
         match &current.loading {
@@ -379,6 +383,7 @@ fn in_memory_table(loaded: &Loaded, path: String) -> OpenedTable {
         provider: Arc::clone(&loaded.table) as Arc<dyn TableProvider>,
         schema: Arc::clone(&loaded.schema),
         path,
+        memory: Some(Arc::clone(&loaded.table)),
     }
 }
 

@@ -188,3 +188,89 @@ async fn a_filter_on_a_dimension_skips_fact_batches() {
     let files = star(dir.path(), false);
     assert_eq!(total(&engine, &files, query).await, amounts_of(42..43));
 }
+
+/// `label` cycles through names in several cases and a NULL, sorted so that each batch holds
+/// few of them; `n` is 1 on every row (a count).
+fn labels() -> RecordBatch {
+    let names = [
+        "ALPHA", "Alpha", "alpha", "Beta", "béta", "Gamma", "gamma_x", "100%",
+    ];
+    let rows = 40_000usize;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("label", ArrowType::Utf8, true),
+        Field::new("n", ArrowType::Int64, false),
+    ]));
+    let mut values: Vec<Option<&str>> = (0..rows)
+        .map(|i| match i % 9 {
+            8 => None,
+            k => Some(names[k]),
+        })
+        .collect();
+    values.sort();
+    RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(values)),
+            Arc::new(Int64Array::from_iter_values((0..rows).map(|_| 1))),
+        ],
+    )
+    .unwrap()
+}
+
+async fn count(engine: &Engine, source: &SearchSource, query: &str) -> i64 {
+    let plan = searchlight_search::compile(&source.model, query, &context()).unwrap();
+    let result = engine
+        .search(source, &plan, &context(), Page::first_rows())
+        .await
+        .unwrap();
+    match result.rows.as_slice() {
+        [] => 0,
+        [row] => match row.last() {
+            Some(Cell::Integer(n)) => *n,
+            other => panic!("{query}: a count, not {other:?}"),
+        },
+        rows => panic!("{query}: one row, not {rows:?}"),
+    }
+}
+
+/// Case-insensitive equality on an in-memory text column is decided on its distinct values
+/// (an exact IN of those that match): the same counts as over the files, where it is ILIKE
+/// on every row, NULLs never matching either way, and batches skipped by the values' range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_equality_on_known_values_answers_as_on_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.parquet");
+    write_parquet_file(&file, &labels());
+    let columns = [
+        ("Label", "label", DataType::Text, None),
+        ("N", "n", DataType::Integer, Some(Aggregation::Sum)),
+    ];
+    let memory = single_table_source(&file, FileFormat::Parquet, true, &columns);
+    let files = single_table_source(&file, FileFormat::Parquet, false, &columns);
+    let engine = computing_engine();
+    assert_eq!(count(&engine, &memory, "[N]").await, 40_000);
+    let before = engine.memory_batches_skipped();
+    for (query, expected) in [
+        ("[N] [Label] = 'alpha'", Some(3 * 4445)),
+        ("[N] [Label] = 'ALPHA'", None),
+        ("[N] [Label] != 'alpha'", None),
+        ("[N] [Label] = 'béta'", None),
+        ("[N] [Label] = 'BÉTA'", None),
+        ("[N] [Label] = 'gamma_x'", None),
+        ("[N] [Label] = 'gammaXx'", Some(0)),
+        ("[N] [Label] = '100%'", None),
+        ("[N] [Label] = 'nothing'", Some(0)),
+        ("[N] [Label] != 'nothing'", Some(40_000 - 4444)),
+    ] {
+        let in_memory = count(&engine, &memory, query).await;
+        let from_files = count(&engine, &files, query).await;
+        assert_eq!(in_memory, from_files, "{query}");
+        if let Some(expected) = expected {
+            assert_eq!(in_memory, expected, "{query}");
+        }
+    }
+    assert!(
+        engine.memory_batches_skipped() > before,
+        "an exact IN on a sorted column skips batches"
+    );
+}
