@@ -1,10 +1,11 @@
 """The DuckDB baseline of `bench/run tpch`: the benchmark's tables in DuckDB, answering SQL.
 
-Usage: tpch_duckdb.py DATA_DIR TABLE...
+Usage: tpch_duckdb.py [--views] DATA_DIR TABLE...
 
 Each TABLE is read from DATA_DIR/TABLE.parquet into a DuckDB table of an in-memory database
 (every column: the fair comparison with Searchlight's memory mode, which also holds whole
-tables in memory). Then it speaks the harness's protocol, JSON lines on stdin/stdout (see
+tables in memory); with --views, each TABLE is a view over read_parquet of its file, read by
+every query (the comparison with Searchlight reading the files). Then it speaks the harness's protocol, JSON lines on stdin/stdout (see
 bench/src/tpch/baseline.rs): it prints {"engine", "load_ms"}, then answers each request
 {"op": "result" | "time" | "stats", "sql"} with {"ms", "columns", "rows"}, {"ms"},
 {"peak_rss_kb"} or {"error"}. `ms` is the time from sending the SQL to holding every result
@@ -43,12 +44,17 @@ def answer(message):
 
 
 def main():
-    data_dir, tables = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    views = bool(args) and args[0] == "--views"
+    if views:
+        args = args[1:]
+    data_dir, tables = args[0], args[1:]
     con = duckdb.connect(":memory:")
     started = time.perf_counter()
+    kind = "VIEW" if views else "TABLE"
     for table in tables:
         path = os.path.join(data_dir, f"{table}.parquet").replace("'", "''")
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{path}')")
+        con.execute(f"CREATE {kind} {table} AS SELECT * FROM read_parquet('{path}')")
     load_ms = (time.perf_counter() - started) * 1000
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     answer({"engine": f"DuckDB {duckdb.__version__}", "load_ms": load_ms, "threads": threads})

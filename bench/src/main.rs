@@ -86,6 +86,9 @@ enum Command {
         data: PathBuf,
         #[arg(long, value_delimiter = ',')]
         tables: Vec<String>,
+        /// Query the Parquet files instead of tables read into memory.
+        #[arg(long)]
+        parquet: bool,
     },
 }
 
@@ -141,7 +144,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             emit(&tpch::markdown(&report), &report, markdown, json)
         }
         Command::TpchGenerate { scale, dir } => tpch::generate(scale, &dir),
-        Command::TpchDatafusion { data, tables } => tpch::serve_datafusion(&data, &tables).await,
+        Command::TpchDatafusion {
+            data,
+            tables,
+            parquet,
+        } => tpch::serve_datafusion(&data, &tables, parquet).await,
     }
 }
 

@@ -53,8 +53,8 @@ fn read_answer(stdout: &mut BufReader<ChildStdout>) -> anyhow::Result<Value> {
 
 impl Baseline {
     /// The DataFusion baseline (this program's `tpch-datafusion`) over `tables` of the
-    /// folder `data`.
-    pub async fn datafusion(data: &Path, tables: &[&str]) -> anyhow::Result<Self> {
+    /// folder `data`, held in memory or read from the files by every query.
+    pub async fn datafusion(data: &Path, tables: &[&str], in_memory: bool) -> anyhow::Result<Self> {
         let mut command = Command::new(std::env::current_exe()?);
         command
             .arg("tpch-datafusion")
@@ -62,6 +62,9 @@ impl Baseline {
             .arg(data)
             .arg("--tables")
             .arg(tables.join(","));
+        if !in_memory {
+            command.arg("--parquet");
+        }
         Self::start(command).await
     }
 
@@ -139,7 +142,7 @@ impl Baseline {
 /// the way the engine's memory mode reads them: the Parquet files' own schema, every column,
 /// partitioned by DataFusion's scan), in a session configured as the engine's (target
 /// partitions = cores), answering SQL on standard input.
-pub async fn serve_datafusion(data: &Path, tables: &[String]) -> anyhow::Result<()> {
+pub async fn serve_datafusion(data: &Path, tables: &[String], parquet: bool) -> anyhow::Result<()> {
     let partitions = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let config = SessionConfig::new()
         .with_target_partitions(partitions)
@@ -149,6 +152,11 @@ pub async fn serve_datafusion(data: &Path, tables: &[String]) -> anyhow::Result<
     for table in tables {
         let path = data.join(format!("{table}.parquet"));
         let path = path.to_str().context("a data path that is not UTF-8")?;
+        if parquet {
+            ctx.register_parquet(table, path, ParquetReadOptions::default())
+                .await?;
+            continue;
+        }
         let frame = ctx
             .read_parquet(path, ParquetReadOptions::default())
             .await?;

@@ -287,17 +287,21 @@ fn properties(kind: Kind) -> Value {
     }
 }
 
-fn connection(data_dir: &Path) -> Value {
+fn connection(data_dir: &Path, in_memory: bool) -> Value {
     json!({
         "guid": guid("connection"),
         "connection": {
             "name": CONNECTION,
             "type": "LOCAL_FILES",
             "authentication_type": "SERVICE_ACCOUNT",
-            "description": "The TPC-H Parquet files of the benchmark; tables kept in memory.",
+            "description": if in_memory {
+                "The TPC-H Parquet files of the benchmark; tables kept in memory."
+            } else {
+                "The TPC-H Parquet files of the benchmark, read by every search."
+            },
             "properties": [
                 { "key": "path", "value": data_dir.display().to_string() },
-                { "key": "in_memory", "value": "true" },
+                { "key": "in_memory", "value": in_memory.to_string() },
             ],
         },
     })
@@ -451,9 +455,13 @@ fn pinboard() -> Value {
     })
 }
 
-/// Every document, in import order, as (file name, TML text).
-pub fn documents(data_dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let mut documents = vec![(format!("{CONNECTION}.connection.tml"), connection(data_dir))];
+/// Every document, in import order, as (file name, TML text); the connection holds its
+/// tables in memory when `in_memory`.
+pub fn documents(data_dir: &Path, in_memory: bool) -> anyhow::Result<Vec<(String, String)>> {
+    let mut documents = vec![(
+        format!("{CONNECTION}.connection.tml"),
+        connection(data_dir, in_memory),
+    )];
     for t in &TABLES {
         documents.push((format!("{}.table.tml", t.name), table(t)));
     }
@@ -502,9 +510,17 @@ mod tests {
 
     #[test]
     fn the_documents_are_yaml() {
-        let documents = documents(Path::new("/data/tpch/sf1")).unwrap();
-        assert_eq!(documents.len(), 11);
-        let worksheet: Value = serde_yaml_ng::from_str(&documents[9].1).unwrap();
+        let parquet = documents(Path::new("/data/tpch/sf1"), false).unwrap();
+        let in_memory = documents(Path::new("/data/tpch/sf1"), true).unwrap();
+        assert_eq!(in_memory.len(), 11);
+        let connection =
+            |docs: &[(String, String)]| -> Value { serde_yaml_ng::from_str(&docs[0].1).unwrap() };
+        let in_memory_flag = |docs: &[(String, String)]| {
+            connection(docs)["connection"]["properties"][1]["value"].clone()
+        };
+        assert_eq!(in_memory_flag(&in_memory), "true");
+        assert_eq!(in_memory_flag(&parquet), "false");
+        let worksheet: Value = serde_yaml_ng::from_str(&in_memory[9].1).unwrap();
         assert_eq!(worksheet["worksheet"]["name"], WORKSHEET);
         assert_eq!(pinboard_visualizations().len(), 6);
     }

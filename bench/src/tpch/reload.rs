@@ -249,12 +249,12 @@ async fn repeat(
 }
 
 /// Runs the phase over the data folder `dir` (never modified): see the module's comment.
-pub async fn measure(dir: &Path) -> anyhow::Result<DashboardReload> {
+pub async fn measure(dir: &Path, in_memory: bool) -> anyhow::Result<DashboardReload> {
     eprintln!(
         "==> Dashboard reload: a second server (answer cache on) over a mirror of the data folder"
     );
     let (temp, mirror) = make_mirror(dir)?;
-    let documents = model::documents(&mirror)?;
+    let documents = model::documents(&mirror, in_memory)?;
     let roots = vec![dir.to_path_buf(), mirror.clone()];
     let server = RunningServer::start_with(StoreKind::Sqlite, "", move |config| {
         config.file_roots = roots;
@@ -292,7 +292,7 @@ pub async fn measure(dir: &Path) -> anyhow::Result<DashboardReload> {
     let (after, body) = api.pinboarddata(&pinboard).await?;
     let answered = pinboard_rows(&body)?;
 
-    let mut baseline = Baseline::datafusion(&mirror, &WORKSHEET_TABLES)
+    let mut baseline = Baseline::datafusion(&mirror, &WORKSHEET_TABLES, in_memory)
         .await
         .context("the DataFusion baseline over the changed data")?;
     let mut mismatches = Vec::new();
