@@ -261,21 +261,49 @@ fn human_size(bytes: usize) -> String {
 /// byte at a time would otherwise hold its connection and buffer for ever.
 pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// How much of a refused body is still read (and thrown away) before the 413 is sent. A
+/// client writes its whole body before it reads the answer: if the server closed the
+/// connection at the limit, the client would meet a broken pipe instead of the 413 that
+/// says what was wrong. Past this much more, the connection is closed anyway.
+pub const REFUSED_BODY_DRAIN: usize = 16 * 1024 * 1024;
+
 /// The whole body, refused with 413 past `limit` bytes (checked as it arrives, so a
-/// longer body is never held) and with 408 when it takes longer than [`BODY_READ_TIMEOUT`].
+/// longer body is never held: the rest of it is read and dropped, up to
+/// [`REFUSED_BODY_DRAIN`] more, so that the client gets to read the answer) and with 408
+/// when it takes longer than [`BODY_READ_TIMEOUT`].
 async fn read_body(body: axum::body::Body, limit: usize) -> Result<Bytes> {
     use http_body_util::BodyExt;
-    let collecting = http_body_util::Limited::new(body, limit).collect();
-    let Ok(collected) = tokio::time::timeout(BODY_READ_TIMEOUT, collecting).await else {
+    let reading = async move {
+        let mut body = body;
+        let mut kept = bytes::BytesMut::new();
+        let mut received: usize = 0;
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame?.into_data() else {
+                continue;
+            };
+            received = received.saturating_add(data.len());
+            if received <= limit {
+                kept.extend_from_slice(&data);
+            } else {
+                // Over the limit: nothing more is kept, and what was kept goes.
+                kept = bytes::BytesMut::new();
+                if received > limit.saturating_add(REFUSED_BODY_DRAIN) {
+                    break;
+                }
+            }
+        }
+        Ok::<_, axum::Error>((kept, received))
+    };
+    let Ok(read) = tokio::time::timeout(BODY_READ_TIMEOUT, reading).await else {
         return Err(Error::BodyTimeout {
             seconds: BODY_READ_TIMEOUT.as_secs(),
         });
     };
-    match collected {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(Error::BodyTooLarge {
+    match read {
+        Ok((_, received)) if received > limit => Err(Error::BodyTooLarge {
             limit: human_size(limit),
         }),
+        Ok((kept, _)) => Ok(kept.freeze()),
         Err(err) => Err(Error::MalformedBody {
             content_type: "request".into(),
             reason: format!("the body could not be read: {err}"),
