@@ -136,14 +136,7 @@ impl FileRoots {
     /// roots when it is listed). The error is [`FileRoots::admit`]'s.
     pub fn admit_as_written(&self, path: &Path) -> Result<PathBuf, String> {
         self.admit(path)?;
-        let absolute = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map(|cwd| cwd.join(path))
-                .unwrap_or_else(|_| path.to_path_buf())
-        };
-        Ok(normalise(&absolute))
+        Ok(normalise(&absolute(path)))
     }
 }
 
@@ -273,14 +266,7 @@ fn replace_path(text: &str, from: &str, to: &str, word_start: bool, word_end: bo
 /// with the rest appended (lexically normalised), so `..` cannot escape a root even for a
 /// path that does not exist yet, and globs keep their pattern part.
 pub fn canonical_or_absolute(path: &Path) -> PathBuf {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let normalised = normalise(&absolute);
+    let normalised = normalise(&absolute(path));
     let mut existing = normalised.clone();
     let mut rest = Vec::new();
     loop {
@@ -301,6 +287,17 @@ pub fn canonical_or_absolute(path: &Path) -> PathBuf {
             }
             _ => return normalised,
         }
+    }
+}
+
+/// `path` made absolute against the working folder (as it is, if that cannot be read).
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
     }
 }
 

@@ -341,21 +341,26 @@ impl ModelColumns<'_> {
         let binding = &self.source.bindings[column];
         let model_type = self.source.model.columns[column].data_type;
         let expr = qualified(binding.table, &binding.physical_column);
-        match declared_type(self.source, binding.table, &binding.physical_column) {
-            Some(declared) if declared != model_type => {
-                (cast(expr, engine_type(model_type)), model_type)
-            }
-            _ => (expr, model_type),
+        if self.is_cast(column) {
+            (cast(expr, engine_type(model_type)), model_type)
+        } else {
+            (expr, model_type)
         }
+    }
+
+    /// Whether model column `column` is presented as another type than its table declares.
+    fn is_cast(&self, column: ColumnId) -> bool {
+        let binding = &self.source.bindings[column];
+        let model_type = self.source.model.columns[column].data_type;
+        declared_type(self.source, binding.table, &binding.physical_column)
+            .is_some_and(|declared| declared != model_type)
     }
 
     /// The distinct values of model column `column` when it is text read as it is stored
     /// (no cast) from an in-memory table that knows them.
     fn distinct_text(&self, column: ColumnId) -> Option<ArrayRef> {
         let binding = &self.source.bindings[column];
-        let model_type = self.source.model.columns[column].data_type;
-        let declared = declared_type(self.source, binding.table, &binding.physical_column);
-        if model_type != DataType::Text || declared.is_some_and(|d| d != model_type) {
+        if self.source.model.columns[column].data_type != DataType::Text || self.is_cast(column) {
             return None;
         }
         let memory = self.tables.get(&binding.table)?.memory.as_ref()?;

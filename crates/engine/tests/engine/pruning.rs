@@ -105,18 +105,24 @@ fn computing_engine() -> Engine {
     .unwrap()
 }
 
-async fn total(engine: &Engine, source: &SearchSource, query: &str) -> f64 {
+/// The last value of the one row `query` answers; `None` when it answers no row.
+async fn single_value(engine: &Engine, source: &SearchSource, query: &str) -> Option<Cell> {
     let plan = searchlight_search::compile(&source.model, query, &context()).unwrap();
     let result = engine
         .search(source, &plan, &context(), Page::first_rows())
         .await
         .unwrap();
     match result.rows.as_slice() {
-        [row] => match row.last() {
-            Some(Cell::Float(total)) => *total,
-            other => panic!("{query}: a total, not {other:?}"),
-        },
+        [] => None,
+        [row] => row.last().cloned(),
         rows => panic!("{query}: one row, not {rows:?}"),
+    }
+}
+
+async fn total(engine: &Engine, source: &SearchSource, query: &str) -> f64 {
+    match single_value(engine, source, query).await {
+        Some(Cell::Float(total)) => total,
+        other => panic!("{query}: a total, not {other:?}"),
     }
 }
 
@@ -218,18 +224,10 @@ fn labels() -> RecordBatch {
 }
 
 async fn count(engine: &Engine, source: &SearchSource, query: &str) -> i64 {
-    let plan = searchlight_search::compile(&source.model, query, &context()).unwrap();
-    let result = engine
-        .search(source, &plan, &context(), Page::first_rows())
-        .await
-        .unwrap();
-    match result.rows.as_slice() {
-        [] => 0,
-        [row] => match row.last() {
-            Some(Cell::Integer(n)) => *n,
-            other => panic!("{query}: a count, not {other:?}"),
-        },
-        rows => panic!("{query}: one row, not {rows:?}"),
+    match single_value(engine, source, query).await {
+        None => 0,
+        Some(Cell::Integer(n)) => n,
+        other => panic!("{query}: a count, not {other:?}"),
     }
 }
 

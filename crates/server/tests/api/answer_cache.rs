@@ -10,18 +10,8 @@ use serde_json::{Value, json};
 use crate::both_stores;
 use crate::catalog_helpers::{permission, share};
 use crate::data_support::*;
-use crate::fixtures::{self, guid};
+use crate::fixtures::{fixture_app_with, guid};
 use crate::helpers::*;
-
-async fn fixture_app_with(
-    store: StoreKind,
-    customize: impl FnOnce(&mut searchlight::Config),
-) -> (TestApp, Client) {
-    let app = spawn_app_with(store, customize).await;
-    let admin = app.admin().await;
-    fixtures::import_all(&app, &admin).await;
-    (app, admin)
-}
 
 /// The answer cache's `(hits, misses)` since the server started.
 async fn counts(app: &TestApp, admin: &Client) -> (u64, u64) {

@@ -95,3 +95,19 @@ pub async fn import_all(app: &TestApp, admin: &Client) -> Value {
     }
     body
 }
+
+/// A server with the fixture model imported by tsadmin, and tsadmin's client.
+pub async fn fixture_app(store: crate::helpers::StoreKind) -> (TestApp, Client) {
+    fixture_app_with(store, |_| {}).await
+}
+
+/// [`fixture_app`], with `customize` adjusting the server's configuration first.
+pub async fn fixture_app_with(
+    store: crate::helpers::StoreKind,
+    customize: impl FnOnce(&mut searchlight::Config),
+) -> (TestApp, Client) {
+    let app = crate::helpers::spawn_app_with(store, customize).await;
+    let admin = app.admin().await;
+    import_all(&app, &admin).await;
+    (app, admin)
+}

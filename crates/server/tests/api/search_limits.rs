@@ -9,19 +9,8 @@ use serde_json::json;
 
 use crate::both_stores;
 use crate::data_support::*;
-use crate::fixtures::{self, guid};
+use crate::fixtures::{fixture_app_with, guid};
 use crate::helpers::*;
-
-/// A server with the fixture model imported, and tsadmin's client.
-async fn fixture_app_with(
-    store: StoreKind,
-    customize: impl FnOnce(&mut searchlight::Config),
-) -> (TestApp, reqwest::Client) {
-    let app = spawn_app_with(store, customize).await;
-    let admin = app.admin().await;
-    fixtures::import_all(&app, &admin).await;
-    (app, admin)
-}
 
 const TWICE: &str = "6d1f3a52-0c1b-4d8e-9f11-2b7c9a1e00b1";
 

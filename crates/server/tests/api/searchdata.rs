@@ -9,23 +9,8 @@ use serde_json::{Value, json};
 
 use crate::both_stores;
 use crate::data_support::*;
-use crate::fixtures::{self, guid};
+use crate::fixtures::{fixture_app, fixture_app_with, guid};
 use crate::helpers::*;
-
-/// A server with the fixture model imported, and tsadmin's client.
-async fn fixture_app(store: StoreKind) -> (TestApp, reqwest::Client) {
-    fixture_app_with(store, |_| {}).await
-}
-
-async fn fixture_app_with(
-    store: StoreKind,
-    customize: impl FnOnce(&mut searchlight::Config),
-) -> (TestApp, reqwest::Client) {
-    let app = spawn_app_with(store, customize).await;
-    let admin = app.admin().await;
-    fixtures::import_all(&app, &admin).await;
-    (app, admin)
-}
 
 const REVENUE_BY_REGION_SQL: &str = "SELECT region, SUM(revenue) FROM ws GROUP BY region \
      ORDER BY lower(region) NULLS LAST";
