@@ -140,6 +140,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             markdown,
             json,
         } => {
+            if options.source == tpch::Source::Postgres {
+                let report = tpch::postgres::run(&options).await?;
+                return emit(&tpch::postgres::markdown(&report), &report, markdown, json);
+            }
             let report = tpch::run(&options).await?;
             emit(&tpch::markdown(&report), &report, markdown, json)
         }

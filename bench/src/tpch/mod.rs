@@ -25,6 +25,7 @@ mod baseline;
 mod compare;
 pub mod data;
 mod model;
+pub mod postgres;
 mod queries;
 mod reload;
 
@@ -89,6 +90,18 @@ pub struct Options {
     /// Run only these queries (comma-separated names from bench/src/tpch/queries.rs).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
+    /// Where the server's tables are: the Parquet files, or the same tables copied into
+    /// PostgreSQL (`SEARCHLIGHT_TEST_POSTGRES_URL`), timed against the SQL sent straight to
+    /// PostgreSQL (section `tpch-postgres` of BENCHMARKS.md).
+    #[arg(long, value_enum, default_value = "files")]
+    pub source: Source,
+}
+
+/// Where the benchmark's tables are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    Files,
+    Postgres,
 }
 
 /// The medians of one query.

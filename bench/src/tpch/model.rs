@@ -458,12 +458,43 @@ fn pinboard() -> Value {
 /// Every document, in import order, as (file name, TML text); the connection holds its
 /// tables in memory when `in_memory`.
 pub fn documents(data_dir: &Path, in_memory: bool) -> anyhow::Result<Vec<(String, String)>> {
-    let mut documents = vec![(
-        format!("{CONNECTION}.connection.tml"),
-        connection(data_dir, in_memory),
-    )];
+    documents_over(connection(data_dir, in_memory), None)
+}
+
+/// The same model with its tables in PostgreSQL: the database at `url`, schema `schema`.
+pub fn postgres_documents(url: &str, schema: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let url = url::Url::parse(url)?;
+    let connection = json!({
+        "guid": guid("connection"),
+        "connection": {
+            "name": CONNECTION,
+            "type": "RDBMS_POSTGRES",
+            "description": "The TPC-H tables of the benchmark in PostgreSQL.",
+            "properties": [
+                { "key": "host", "value": url.host_str().unwrap_or("127.0.0.1") },
+                { "key": "port", "value": url.port().unwrap_or(5432).to_string() },
+                { "key": "database", "value": url.path().trim_start_matches('/') },
+                { "key": "user", "value": url.username() },
+            ],
+        },
+    });
+    documents_over(connection, Some(schema))
+}
+
+/// The connection, the tables (in `schema` when they are a database's), the worksheet and
+/// the pinboard.
+fn documents_over(
+    connection: Value,
+    schema: Option<&str>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut documents = vec![(format!("{CONNECTION}.connection.tml"), connection)];
     for t in &TABLES {
-        documents.push((format!("{}.table.tml", t.name), table(t)));
+        let mut document = table(t);
+        if let Some(schema) = schema {
+            document["table"]["db_table"] = json!(t.name);
+            document["table"]["schema"] = json!(schema);
+        }
+        documents.push((format!("{}.table.tml", t.name), document));
     }
     documents.push((format!("{WORKSHEET}.worksheet.tml"), worksheet()));
     documents.push((format!("{PINBOARD_NAME}.pinboard.tml"), pinboard()));

@@ -19,7 +19,7 @@ use std::path::{Component, Path, PathBuf};
 
 use async_trait::async_trait;
 
-use crate::source::FileFormat;
+use crate::source::{FileFormat, PostgresTable};
 
 /// The type a file column holds, as far as validation needs to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +70,25 @@ pub trait FileSchemaProbe: Send + Sync {
         format: FileFormat,
         scope: &FileScope,
     ) -> Result<Vec<FileColumn>, String>;
+
+    /// The columns of a PostgreSQL table as the database's catalog describes them now,
+    /// typed as searches read them (a type searches cannot read is
+    /// [`FileType::Other`] with the database's name for it).
+    async fn probe_database(
+        &self,
+        table: &PostgresTable,
+    ) -> Result<Vec<FileColumn>, DatabaseProbeError>;
+}
+
+/// Why a database table's columns could not be read, by the TML property at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseProbeError {
+    /// The database cannot be reached, or refuses the connection's user or password.
+    Connection(String),
+    /// The table's schema does not exist.
+    Schema(String),
+    /// The table does not exist (or the user may not see it), or its columns cannot be read.
+    Table(String),
 }
 
 /// The folders LOCAL_FILES paths must lie under.

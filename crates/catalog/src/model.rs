@@ -13,8 +13,8 @@ use searchlight_search::{Aggregation, Bucket, ColumnKind, DataType, ModelColumn,
 
 use crate::files::{FileRoots, FileScope};
 use crate::source::{
-    ColumnBinding, FileFormat, JoinType, PhysicalColumn, PostgresConnection, SearchSource,
-    SourceJoin, SourceTable, TableLocation,
+    ColumnBinding, FileFormat, JoinType, PhysicalColumn, PostgresConnection, PostgresTable,
+    SearchSource, SourceJoin, SourceTable, TableLocation,
 };
 
 /// A stored definition, tagged by kind.
@@ -246,16 +246,20 @@ pub struct SourceParts<'a> {
     pub name: &'a str,
     pub version: i64,
     pub tables: &'a HashMap<String, (String, TableDef)>,
-    pub connections: &'a HashMap<String, ConnectionDef>,
+    pub connections: &'a HashMap<String, NamedConnection>,
 }
+
+/// A connection's name (for messages) and definition.
+pub type NamedConnection = (String, ConnectionDef);
 
 fn location(
     table: &TableDef,
-    connections: &HashMap<String, ConnectionDef>,
+    connections: &HashMap<String, NamedConnection>,
 ) -> Result<TableLocation, String> {
-    let connection = connections
+    let (connection_name, connection) = connections
         .get(&table.connection_id)
         .ok_or_else(|| format!("its connection {} no longer exists", table.connection_id))?;
+    let connection_id = &table.connection_id;
     Ok(match (&table.location, connection) {
         (
             TableLocationDef::Files { path, format },
@@ -269,11 +273,15 @@ fn location(
             scope: FileScope::new(root.clone(), FileRoots::default()),
         },
         (TableLocationDef::Database { schema, table }, ConnectionDef::Postgres(pg)) => {
-            TableLocation::Postgres {
+            TableLocation::Postgres(PostgresTable {
                 connection: pg.clone(),
+                connection_id: connection_id.clone(),
+                connection_name: connection_name.clone(),
+                // The catalog opens it (`SearchSource::with_passwords`).
+                password: None,
                 schema: schema.clone(),
                 table: table.clone(),
-            }
+            })
         }
         _ => return Err("its location does not match its connection's type".into()),
     })

@@ -131,7 +131,7 @@ impl Catalog {
                         connection.definition.as_deref().map(Definition::from_json)
                 {
                     version = version.max(connection.modified);
-                    connections.insert(def.connection_id.clone(), c);
+                    connections.insert(def.connection_id.clone(), (connection.name.clone(), c));
                 }
                 tables.insert(record.id.clone(), (record.name.clone(), def));
             }
@@ -149,7 +149,7 @@ impl Catalog {
         };
         // A definition that no longer resolves (a table it used was re-imported without a
         // column) is the model's problem, reported to whoever searches.
-        built
+        let source = built
             .map(|source| source.with_file_roots(&self.roots))
             .map_err(|reason| {
                 Error::invalid_parameter(
@@ -157,7 +157,11 @@ impl Catalog {
                     id,
                     format!("a searchable source, but '{name}' is broken: {reason}"),
                 )
-            })
+            })?;
+        // A sealed password that does not open is the server's fault (the log says why).
+        source
+            .with_passwords(&self.secrets)
+            .map_err(Error::internal)
     }
 
     /// A pinboard's (or answer's) visualizations, in order, for an actor who may read it.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use searchlight_search::{DataType, SourceModel};
 
 use crate::files::{FileRoots, FileScope};
-use crate::secrets::SealedSecret;
+use crate::secrets::{SealedSecret, SecretError, Secrets};
 
 /// A searchable source.
 #[derive(Debug, Clone)]
@@ -49,6 +49,20 @@ impl SearchSource {
             }
         }
         self
+    }
+
+    /// The source with the password of every PostgreSQL table's connection opened (from
+    /// its `password_env` variable or the sealed stored password), for the engine to connect
+    /// with. Opened on every resolve, so that a changed variable takes effect at once.
+    pub fn with_passwords(mut self, secrets: &Secrets) -> Result<Self, SecretError> {
+        for table in &mut self.tables {
+            if let TableLocation::Postgres(postgres) = &mut table.location {
+                postgres.password = secrets
+                    .connection_password(&postgres.connection)?
+                    .map(ConnectionPassword::new);
+            }
+        }
+        Ok(self)
     }
 }
 
@@ -99,12 +113,56 @@ pub enum TableLocation {
         /// What the table may read, and how messages name its files.
         scope: FileScope,
     },
-    /// A table in PostgreSQL (queries pushed down).
-    Postgres {
-        connection: PostgresConnection,
-        schema: Option<String>,
-        table: String,
-    },
+    /// A table in PostgreSQL (searches pushed down to the database).
+    Postgres(PostgresTable),
+}
+
+/// A table of an `RDBMS_POSTGRES` connection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostgresTable {
+    pub connection: PostgresConnection,
+    /// Identifies the connection, for its pool of database connections.
+    pub connection_id: String,
+    /// The connection's name, for messages.
+    pub connection_name: String,
+    /// The password to connect with, once the catalog has opened it
+    /// ([`SearchSource::with_passwords`]); `None` when the connection has none.
+    pub password: Option<ConnectionPassword>,
+    /// The schema (`None`: the user's search path, normally `public`).
+    pub schema: Option<String>,
+    pub table: String,
+}
+
+impl PostgresTable {
+    /// The table as messages name it: `schema.table`.
+    pub fn shown(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{schema}.{}", self.table),
+            None => self.table.clone(),
+        }
+    }
+}
+
+/// A connection password in the clear, for the engine's connection pool only: its `Debug`
+/// shows nothing of it, so a logged or hashed source never holds it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionPassword(String);
+
+impl ConnectionPassword {
+    pub fn new(password: String) -> Self {
+        Self(password)
+    }
+
+    /// The password itself: for the database driver, never for a message or a log line.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ConnectionPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionPassword(***)")
+    }
 }
 
 /// File formats a LOCAL_FILES table can name.

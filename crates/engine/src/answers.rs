@@ -21,7 +21,7 @@ use searchlight_catalog::{Actor, Catalog};
 use searchlight_errors::{Error, Result};
 use searchlight_search::{SearchContext, SearchPlan, check_runtime_operator, runtime_filter};
 
-use crate::{Engine, Page, SearchResult};
+use crate::{Engine, Explanation, Page, SearchResult};
 
 /// Where "now" comes from for relative date keywords.
 #[derive(Debug, Clone, Copy)]
@@ -179,6 +179,21 @@ impl Answers {
                 |_| Ok(()),
             )
             .await
+    }
+
+    /// What `query` over `source_id` becomes, without running it (see
+    /// [`Engine::explain_text`]); it takes a turn like a search.
+    pub async fn explain(
+        &self,
+        actor: &Actor,
+        source_id: &str,
+        query: &str,
+    ) -> Result<Explanation> {
+        self.engine.config().search_limits.check_length(query)?;
+        let source = self.catalog.search_source(actor, source_id).await?;
+        let _turn = self.engine.admit(1).await?;
+        let context = self.clock.context();
+        self.engine.explain_text(&source, query, &context).await
     }
 
     /// Runs the visualizations of a pinboard (or answer): all of them in the pinboard's

@@ -28,12 +28,25 @@ pub(crate) enum DateUnit {
 }
 
 impl DateUnit {
-    fn name(self) -> &'static str {
+    pub(crate) const ALL: [DateUnit; 4] = [Self::Week, Self::Month, Self::Quarter, Self::Year];
+
+    /// The name of the function that computes it.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Week => "searchlight_week_start",
             Self::Month => "searchlight_month_start",
             Self::Quarter => "searchlight_quarter_start",
             Self::Year => "searchlight_year_start",
+        }
+    }
+
+    /// The period as SQL's `date_trunc` names it.
+    pub(crate) fn sql_field(self) -> &'static str {
+        match self {
+            Self::Week => "week",
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+            Self::Year => "year",
         }
     }
 

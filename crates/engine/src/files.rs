@@ -40,8 +40,12 @@ use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::execution::session_state::SessionState;
 use datafusion::object_store::ObjectMeta;
 use datafusion::object_store::path::Path as StorePath;
-use searchlight_catalog::files::{FileColumn, FileSchemaProbe, FileScope, FileType, OUTSIDE};
-use searchlight_catalog::source::{FileFormat, PhysicalColumn, SearchSource, TableLocation};
+use searchlight_catalog::files::{
+    DatabaseProbeError, FileColumn, FileSchemaProbe, FileScope, FileType, OUTSIDE,
+};
+use searchlight_catalog::source::{
+    FileFormat, PhysicalColumn, PostgresTable, SearchSource, TableLocation,
+};
 
 use crate::Engine;
 use crate::types::engine_type;
@@ -637,8 +641,8 @@ pub(crate) fn readable_error(message: &str) -> String {
     rest.to_owned()
 }
 
-/// The probe's name for a file column type.
-fn file_type(data_type: &ArrowType) -> FileType {
+/// The probe's name for a file (or database) column type.
+pub(crate) fn file_type(data_type: &ArrowType) -> FileType {
     match data_type {
         ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => FileType::Text,
         ArrowType::Dictionary(_, value)
@@ -712,5 +716,12 @@ impl FileSchemaProbe for Engine {
                 file_type: file_type(field.data_type()),
             })
             .collect())
+    }
+
+    async fn probe_database(
+        &self,
+        table: &PostgresTable,
+    ) -> Result<Vec<FileColumn>, DatabaseProbeError> {
+        self.postgres_pools().probe(table).await
     }
 }

@@ -35,6 +35,7 @@ mod date_bucket;
 mod files;
 mod joins;
 mod memory_source;
+mod postgres;
 mod tables;
 mod translate;
 mod types;
@@ -51,7 +52,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
-use searchlight_catalog::source::SearchSource;
+use searchlight_catalog::source::{SearchSource, TableLocation};
 use searchlight_errors::{Error, Result};
 use searchlight_search::{
     ColumnId, DataType, Limits, Predicate, SearchContext, SearchPlan, SourceModel,
@@ -66,8 +67,11 @@ use crate::files::{readable_error, redact_source_paths};
 use crate::joins::JoinPlan;
 use crate::joins::plan_joins;
 use crate::memory_source::ScanCounters;
+use crate::postgres::{PostgresPools, PostgresSettings};
 use crate::tables::{ListedTable, MemoryCache, OpenedTable, list_table, open_table};
 use crate::translate::{QueryParts, predicate_columns};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::displayable;
 
 /// A mebibyte, the unit of the memory settings.
 pub const MB: usize = 1024 * 1024;
@@ -113,6 +117,10 @@ pub struct EngineConfig {
     /// The bytes of answers kept for identical searches (default 256 MB; 0: none are kept).
     /// See `answer_cache` for what a kept answer is keyed on.
     pub answer_cache: usize,
+    /// The most connections kept open to one PostgreSQL connection's database (default 8).
+    pub postgres_pool_size: u32,
+    /// How long connecting to a PostgreSQL database may take (default 10 s).
+    pub postgres_connect_timeout: Duration,
 }
 
 impl Default for EngineConfig {
@@ -128,6 +136,8 @@ impl Default for EngineConfig {
             queue_timeout: Duration::from_secs(10),
             memory_table_cache: 4096 * MB,
             answer_cache: 256 * MB,
+            postgres_pool_size: 8,
+            postgres_connect_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -179,6 +189,7 @@ struct Inner {
     config: EngineConfig,
     session: SessionContext,
     memory: MemoryCache,
+    databases: PostgresPools,
     answers: AnswerCache,
     admission: Admission,
 }
@@ -217,6 +228,9 @@ impl Engine {
             .with_config(session_config)
             .with_runtime_env(runtime)
             .with_default_features()
+            // Plans over one database's tables run there, as one statement (`postgres`).
+            .with_optimizer_rules(datafusion_federation::default_optimizer_rules())
+            .with_query_planner(Arc::new(datafusion_federation::FederatedQueryPlanner::new()))
             .with_physical_optimizer_rule(Arc::new(coop::CooperativeJoins))
             .build();
         let session = SessionContext::new_with_state(state);
@@ -229,11 +243,17 @@ impl Engine {
         );
         let memory = MemoryCache::new(config.memory_table_cache, Arc::new(ScanCounters::default()));
         let answers = AnswerCache::new(config.answer_cache);
+        let databases = PostgresPools::new(PostgresSettings {
+            pool_size: config.postgres_pool_size,
+            connect_timeout: config.postgres_connect_timeout,
+            statement_timeout: config.query_timeout,
+        });
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 session,
                 memory,
+                databases,
                 answers,
                 admission,
             }),
@@ -244,9 +264,10 @@ impl Engine {
         &self.inner.config
     }
 
-    /// Forgets the in-memory tables of a connection.
+    /// Forgets the in-memory tables of a connection, and closes its database connections.
     pub fn evict_connection(&self, connection_id: &str) {
         self.inner.memory.evict_connection(connection_id);
+        self.inner.databases.evict_connection(connection_id);
     }
 
     /// Number of tables held (or being loaded) in memory.
@@ -304,6 +325,10 @@ impl Engine {
     /// The most searches that run at once.
     pub fn max_concurrent_searches(&self) -> usize {
         self.inner.admission.capacity()
+    }
+
+    pub(crate) fn postgres_pools(&self) -> &PostgresPools {
+        &self.inner.databases
     }
 
     pub(crate) fn session_state(&self) -> SessionState {
@@ -387,16 +412,50 @@ impl Engine {
         .map_err(|err| Error::internal(format!("parsing and binding a search stopped: {err}")))?
     }
 
-    /// Runs a bound plan: from the answer cache when an identical search over the same
-    /// inputs was answered before (or is being answered now), else with DataFusion.
-    async fn run(
+    /// Explains a search instead of running it: the plans it becomes and, for the parts
+    /// that run in a database, the statements sent there. Under the query timeout, like a
+    /// search (opening a database table connects to it).
+    pub async fn explain_text(
+        &self,
+        source: &SearchSource,
+        query: &str,
+        context: &SearchContext,
+    ) -> Result<Explanation> {
+        let work = async move {
+            let plan = self.compile(&source.model, query, context).await?;
+            let (model_filters, joins) = self.prepare(source, &plan, context)?;
+            let listed = self.list(source, &joins).await?;
+            let logical = self
+                .logical_plan(source, &plan, &model_filters, &joins, listed)
+                .await?;
+            let config = &self.inner.config;
+            let unreadable = |err: DataFusionError| execution_error(source, config, err);
+            let frame = self
+                .inner
+                .session
+                .execute_logical_plan(logical)
+                .await
+                .map_err(unreadable)?;
+            let optimized = frame.clone().into_optimized_plan().map_err(unreadable)?;
+            let physical = frame.create_physical_plan().await.map_err(unreadable)?;
+            let physical = displayable(physical.as_ref()).indent(true).to_string();
+            Ok(Explanation {
+                statements: pushed_down_statements(&physical),
+                logical_plan: optimized.display_indent().to_string(),
+                physical_plan: physical,
+            })
+        };
+        self.within_timeout(source, work).await
+    }
+
+    /// The model filters bound, and the joins a search needs (progressive joins: only the
+    /// table instances it reads).
+    fn prepare(
         &self,
         source: &SearchSource,
         plan: &SearchPlan,
         context: &SearchContext,
-        page: Page,
-        viewer: &str,
-    ) -> Result<SearchResult> {
+    ) -> Result<(Vec<Predicate>, JoinPlan)> {
         validate(source, plan)?;
         let mut model_filters: Vec<Predicate> = Vec::new();
         for filter in &source.filters {
@@ -429,14 +488,43 @@ impl Engine {
                     .join(", "),
             },
         )?;
-        // The files are listed now, for every request: their versions are part of the key.
-        let listed: Vec<ListedTable<'_>> = futures::future::try_join_all(
+        Ok((model_filters, joins))
+    }
+
+    /// Lists the table instances `joins` reads, now.
+    async fn list<'s>(
+        &self,
+        source: &'s SearchSource,
+        joins: &JoinPlan,
+    ) -> Result<Vec<ListedTable<'s>>> {
+        futures::future::try_join_all(
             joins
                 .tables()
                 .map(|table| list_table(&source.tables[table])),
         )
-        .await?;
+        .await
+    }
+
+    /// Runs a bound plan: from the answer cache when an identical search over the same
+    /// inputs was answered before (or is being answered now), else with DataFusion.
+    async fn run(
+        &self,
+        source: &SearchSource,
+        plan: &SearchPlan,
+        context: &SearchContext,
+        page: Page,
+        viewer: &str,
+    ) -> Result<SearchResult> {
+        let (model_filters, joins) = self.prepare(source, plan, context)?;
+        // The files are listed now, for every request: their versions are part of the key.
+        let listed = self.list(source, &joins).await?;
         let page = Page::new(page.offset, page.limit.min(self.inner.config.row_cap));
+        // Live data (a database's) has no version to check: such an answer is never kept.
+        if listed.iter().any(|table| table.live) {
+            return self
+                .execute(source, plan, &model_filters, &joins, listed, page)
+                .await;
+        }
         let key = answer_key(source, plan, &model_filters, page, viewer, &listed);
         let flight = loop {
             match self.inner.answers.lookup(key) {
@@ -453,6 +541,33 @@ impl Engine {
         Ok(answer)
     }
 
+    /// Opens the listed tables and turns the plan into DataFusion's.
+    async fn logical_plan(
+        &self,
+        source: &SearchSource,
+        plan: &SearchPlan,
+        model_filters: &[Predicate],
+        joins: &JoinPlan,
+        listed: Vec<ListedTable<'_>>,
+    ) -> Result<LogicalPlan> {
+        let session = &self.inner.session;
+        let opened: Vec<OpenedTable> =
+            futures::future::try_join_all(listed.into_iter().map(|listed| {
+                open_table(session, &self.inner.memory, &self.inner.databases, listed)
+            }))
+            .await?;
+        let tables: HashMap<usize, OpenedTable> = joins.tables().zip(opened).collect();
+        let logical = translate::build(&QueryParts {
+            source,
+            plan,
+            model_filters,
+            joins,
+            tables: &tables,
+        })?;
+        tracing::debug!(source = %source.name, plan = %logical.display_indent(), "search plan");
+        Ok(logical)
+    }
+
     /// Opens the listed tables, turns the plan into DataFusion's and collects the page.
     async fn execute(
         &self,
@@ -464,25 +579,11 @@ impl Engine {
         page: Page,
     ) -> Result<SearchResult> {
         let session = &self.inner.session;
-        let opened: Vec<OpenedTable> = futures::future::try_join_all(
-            listed
-                .into_iter()
-                .map(|listed| open_table(session, &self.inner.memory, listed)),
-        )
-        .await?;
-        let tables: HashMap<usize, OpenedTable> = joins.tables().zip(opened).collect();
-
-        let logical = translate::build(&QueryParts {
-            source,
-            plan,
-            model_filters,
-            joins,
-            tables: &tables,
-        })?;
-        tracing::debug!(source = %source.name, plan = %logical.display_indent(), "search plan");
-
-        let memory_limit = self.inner.config.query_memory_limit;
-        let unreadable = |err: DataFusionError| execution_error(source, memory_limit, err);
+        let logical = self
+            .logical_plan(source, plan, model_filters, joins, listed)
+            .await?;
+        let config = &self.inner.config;
+        let unreadable = |err: DataFusionError| execution_error(source, config, err);
         let frame = session
             .execute_logical_plan(logical)
             .await
@@ -522,6 +623,41 @@ impl Engine {
             total_rows: total,
         })
     }
+}
+
+/// What a search becomes (see [`Engine::explain_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// DataFusion's logical plan, optimized: a part that runs in a database is one
+    /// `Federated` node.
+    pub logical_plan: String,
+    /// The physical plan: what runs in Searchlight, and a `VirtualExecutionPlan` per
+    /// statement sent to a database.
+    pub physical_plan: String,
+    /// The SQL statements sent to databases, exactly as sent.
+    pub statements: Vec<String>,
+}
+
+/// The statements of a physical plan's database scans, as their nodes display them (the
+/// last rewrite of each is the statement sent).
+fn pushed_down_statements(physical: &str) -> Vec<String> {
+    const LABELS: [&str; 5] = [
+        " rewritten_sql_query=",
+        " rewritten_ast_analyzer=",
+        " rewritten_executor_sql=",
+        " rewritten_logical_sql=",
+        " base_sql=",
+    ];
+    physical
+        .lines()
+        .filter(|line| line.contains("VirtualExecutionPlan"))
+        .filter_map(|line| {
+            LABELS.iter().find_map(|label| {
+                line.rfind(label)
+                    .map(|at| line[at + label.len()..].trim().to_owned())
+            })
+        })
+        .collect()
 }
 
 /// The answer cache's key: everything the answer is computed from (see `answer_cache`).
@@ -606,7 +742,7 @@ fn validate_columns(source: &SearchSource, used: &BTreeSet<ColumnId>) -> Result<
 /// (400, naming the limit); data that does not read as declared (a value that does not parse,
 /// a file that vanished or is corrupt) is the data owner's problem (400); anything else is a
 /// fault.
-fn execution_error(source: &SearchSource, memory_limit: usize, err: DataFusionError) -> Error {
+fn execution_error(source: &SearchSource, config: &EngineConfig, err: DataFusionError) -> Error {
     let root = err.find_root();
     // An operator may pass the pool's refusal on as text inside another error.
     let out_of_memory = matches!(root, DataFusionError::ResourcesExhausted(_))
@@ -615,8 +751,11 @@ fn execution_error(source: &SearchSource, memory_limit: usize, err: DataFusionEr
         tracing::info!(source = %source.name, error = %root, "search stopped at the memory limit");
         return Error::QueryMemoryExceeded {
             source_name: source.name.clone(),
-            limit: format_bytes(memory_limit),
+            limit: format_bytes(config.query_memory_limit),
         };
+    }
+    if let Some(error) = database_error(source, config, &err) {
+        return error;
     }
     let is_data_problem = match root {
         DataFusionError::ArrowError(arrow, _) => matches!(
@@ -642,6 +781,44 @@ fn execution_error(source: &SearchSource, memory_limit: usize, err: DataFusionEr
     } else {
         Error::internal(format!("search on '{}' failed: {err}", source.name))
     }
+}
+
+/// The error of a search whose statement failed in a database (or lost its connection): the
+/// database's timeout is the search's, anything else names the connection and says why.
+fn database_error(
+    source: &SearchSource,
+    config: &EngineConfig,
+    err: &DataFusionError,
+) -> Option<Error> {
+    let (table, postgres) = source
+        .tables
+        .iter()
+        .find_map(|table| match &table.location {
+            TableLocation::Postgres(postgres) => Some((table, postgres)),
+            TableLocation::Files { .. } => None,
+        })?;
+    let message = err.find_root().to_string();
+    if !postgres::is_database_error(err) {
+        return None;
+    }
+    tracing::info!(source = %source.name, connection = %postgres.connection_name, error = %message, "a statement failed in PostgreSQL");
+    if message.contains("statement timeout") {
+        return Some(Error::QueryTimeout {
+            seconds: format_seconds(config.query_timeout),
+            source_name: source.name.clone(),
+        });
+    }
+    let reason = message
+        .rsplit("db error: ")
+        .next()
+        .unwrap_or(&message)
+        .trim()
+        .to_owned();
+    Some(Error::DataSourceUnavailable {
+        table: table.name.clone(),
+        connection: postgres.connection_name.clone(),
+        reason,
+    })
 }
 
 /// A memory size for messages: `4096 MB`, `512 KB`, `100 bytes`.

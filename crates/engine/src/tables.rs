@@ -39,6 +39,7 @@ use crate::files::{
     readable_error,
 };
 use crate::memory_source::{MemoryTable, ScanCounters};
+use crate::postgres::PostgresPools;
 
 /// A table instance ready to scan.
 pub(crate) struct OpenedTable {
@@ -49,6 +50,8 @@ pub(crate) struct OpenedTable {
     pub path: String,
     /// The table in memory, when it is (what it knows of its columns' values).
     pub memory: Option<Arc<MemoryTable>>,
+    /// The table lives in a database, where the search may run (see `postgres`).
+    pub remote: bool,
 }
 
 /// Identifies a cached table: the connection and what the table reads.
@@ -94,7 +97,7 @@ type Slot = Arc<Mutex<SlotState>>;
 
 /// Locks a mutex whose data stays consistent even if a holder panicked (every update is a
 /// single assignment).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -217,15 +220,17 @@ impl MemoryCache {
     }
 }
 
-/// A table instance's files, as listed for one query: the version of every input the
-/// search reads (the answer cache's key holds them).
+/// A table instance as listed for one query: the version of every input the search reads
+/// (the answer cache's key holds them), or `live` when its rows have no version to check
+/// (a database's).
 pub(crate) struct ListedTable<'a> {
     pub table: &'a SourceTable,
     pub files: Vec<FileEntry>,
+    pub live: bool,
 }
 
-/// Where a LOCAL_FILES table's files are, or the error for a table elsewhere.
-fn file_location(table: &SourceTable) -> Result<FileLocation<'_>> {
+/// Where a LOCAL_FILES table's files are; `None` for a table elsewhere.
+fn file_location(table: &SourceTable) -> Option<FileLocation<'_>> {
     let TableLocation::Files {
         path,
         format,
@@ -234,12 +239,9 @@ fn file_location(table: &SourceTable) -> Result<FileLocation<'_>> {
         scope,
     } = &table.location
     else {
-        return Err(Error::TableLocationUnsupported {
-            table: table.name.clone(),
-            location: "a PostgreSQL connection".to_owned(),
-        });
+        return None;
     };
-    Ok(FileLocation {
+    Some(FileLocation {
         path,
         format: *format,
         in_memory: *in_memory,
@@ -278,9 +280,16 @@ impl FileLocation<'_> {
     }
 }
 
-/// Lists the files of one table instance now, each checked against its file scope.
+/// Lists the files of one table instance now, each checked against its file scope. A
+/// database table has none: it is live.
 pub(crate) async fn list_table(table: &SourceTable) -> Result<ListedTable<'_>> {
-    let location = file_location(table)?;
+    let Some(location) = file_location(table) else {
+        return Ok(ListedTable {
+            table,
+            files: Vec::new(),
+            live: true,
+        });
+    };
     let files = list_files_async(location.path, location.format, location.scope)
         .await
         .map_err(|err| match err {
@@ -291,17 +300,29 @@ pub(crate) async fn list_table(table: &SourceTable) -> Result<ListedTable<'_>> {
             },
             ListError::Unavailable(reason) => location.unavailable(table, reason),
         })?;
-    Ok(ListedTable { table, files })
+    Ok(ListedTable {
+        table,
+        files,
+        live: false,
+    })
 }
 
-/// Opens one listed table instance for a query: exactly the files listed.
+/// Opens one listed table instance for a query: exactly the files listed, or the database
+/// table as it is now.
 pub(crate) async fn open_table(
     ctx: &SessionContext,
     cache: &MemoryCache,
+    databases: &PostgresPools,
     listed: ListedTable<'_>,
 ) -> Result<OpenedTable> {
-    let ListedTable { table, files } = listed;
-    let location = file_location(table)?;
+    let ListedTable { table, files, .. } = listed;
+    let location = match (&table.location, file_location(table)) {
+        (TableLocation::Postgres(postgres), _) => return databases.open(table, postgres).await,
+        (_, Some(location)) => location,
+        (TableLocation::Files { .. }, None) => {
+            return Err(Error::internal("a file table without its location"));
+        }
+    };
     let (path, format, shown) = (location.path, location.format, location.shown.clone());
     let unavailable = |reason: String| location.unavailable(table, reason);
     let state = ctx.state();
@@ -324,6 +345,7 @@ pub(crate) async fn open_table(
             schema,
             path: shown,
             memory: None,
+            remote: false,
         });
     }
 
@@ -348,6 +370,7 @@ pub(crate) async fn open_table(
                 schema,
                 path: shown,
                 memory: None,
+                remote: false,
             });
         }
         match &current.loading {
@@ -384,6 +407,7 @@ fn in_memory_table(loaded: &Loaded, path: String) -> OpenedTable {
         schema: Arc::clone(&loaded.schema),
         path,
         memory: Some(Arc::clone(&loaded.table)),
+        remote: false,
     }
 }
 

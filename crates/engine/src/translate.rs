@@ -48,6 +48,7 @@ use searchlight_search::{
 use crate::date_bucket::{DateUnit, date_bucket};
 use crate::files::header_name;
 use crate::joins::JoinPlan;
+use crate::postgres::text_order;
 use crate::tables::OpenedTable;
 use crate::types::{TIMESTAMP, engine_type, present_as};
 
@@ -134,6 +135,8 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
     }
 
     let columns = ModelColumns { source, tables };
+    // Text order is spelled out where the search may run in a database (see `postgres`).
+    let remote = tables.values().any(|table| table.remote);
 
     // ---- WHERE -----------------------------------------------------------------------
     let row_filters: Vec<Expr> = plan
@@ -173,7 +176,12 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
         .iter()
         .enumerate()
         .map(|(index, &(column, aggregation))| {
-            let (value, _) = columns.value(column);
+            let (value, data_type) = columns.value(column);
+            let value = if remote && data_type == DataType::Text {
+                text_order(value)
+            } else {
+                value
+            };
             Ok(aggregate_expr(value, aggregation)?.alias(aggregate_name(index)))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -181,13 +189,42 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
         .aggregate(group_exprs, aggregate_exprs)
         .map_err(plan_fault)?;
 
-    // ---- outputs and HAVING ----------------------------------------------------------
+    // ---- HAVING, then the outputs -------------------------------------------------------
+    // Group filters test the aggregates' final values right above the aggregation (SQL's
+    // HAVING, which a database can be sent as such).
     let aggregate_index = |column: ColumnId, aggregation: Aggregation| {
         aggregates
             .iter()
             .position(|&candidate| candidate == (column, aggregation))
             .ok_or_else(|| Error::internal("aggregate missing from the aggregation"))
     };
+    let finished = |column: ColumnId, aggregation: Aggregation| -> Result<(Expr, DataType)> {
+        let data_type = aggregate_type(&columns, column, aggregation)?;
+        let value = internal_column(&aggregate_name(aggregate_index(column, aggregation)?));
+        Ok((finish_aggregate(value, aggregation, data_type), data_type))
+    };
+    let group_filters: Vec<Expr> = plan
+        .group_filters
+        .iter()
+        .map(|predicate| {
+            predicate_expr(predicate, &|operand| {
+                let Operand::Aggregate {
+                    column,
+                    aggregation,
+                } = *operand
+                else {
+                    return Err(Error::internal(format!(
+                        "group filter on a non-aggregate operand {operand:?}"
+                    )));
+                };
+                finished(column, aggregation)
+                    .map(|(expr, data_type)| OperandValue::of(expr, data_type))
+            })
+        })
+        .collect::<Result<_>>()?;
+    if let Some(condition) = balanced(group_filters, and) {
+        builder = builder.filter(condition).map_err(plan_fault)?;
+    }
     let mut projection = Vec::new();
     for (index, output) in plan.outputs.iter().enumerate() {
         let expr = match output.expr {
@@ -195,78 +232,11 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
             OutputExpr::Aggregate {
                 column,
                 aggregation,
-            } => finish_aggregate(
-                internal_column(&aggregate_name(aggregate_index(column, aggregation)?)),
-                aggregation,
-                output.data_type,
-            ),
+            } => finished(column, aggregation)?.0,
         };
         projection.push(expr.alias(output_name(index)));
     }
-    // Aggregates only the group filters use.
-    let mut having_only: HashMap<(ColumnId, Aggregation), String> = HashMap::new();
-    for (index, &(column, aggregation)) in aggregates.iter().enumerate() {
-        let is_output = plan.outputs.iter().any(|output| {
-            output.expr
-                == OutputExpr::Aggregate {
-                    column,
-                    aggregation,
-                }
-        });
-        if !is_output {
-            let name = format!("h{index}");
-            let data_type = aggregate_type(&columns, column, aggregation)?;
-            projection.push(
-                finish_aggregate(
-                    internal_column(&aggregate_name(index)),
-                    aggregation,
-                    data_type,
-                )
-                .alias(name.clone()),
-            );
-            having_only.insert((column, aggregation), name);
-        }
-    }
     builder = builder.project(projection).map_err(plan_fault)?;
-    let group_operand = |operand: &Operand| -> Result<(Expr, DataType)> {
-        let Operand::Aggregate {
-            column,
-            aggregation,
-        } = *operand
-        else {
-            return Err(Error::internal(format!(
-                "group filter on a non-aggregate operand {operand:?}"
-            )));
-        };
-        let data_type = aggregate_type(&columns, column, aggregation)?;
-        let output = plan.outputs.iter().position(|output| {
-            output.expr
-                == OutputExpr::Aggregate {
-                    column,
-                    aggregation,
-                }
-        });
-        let name = match output {
-            Some(index) => output_name(index),
-            None => having_only
-                .get(&(column, aggregation))
-                .cloned()
-                .ok_or_else(|| Error::internal("group filter aggregate not computed"))?,
-        };
-        Ok((internal_column(&name), data_type))
-    };
-    let group_filters: Vec<Expr> = plan
-        .group_filters
-        .iter()
-        .map(|predicate| {
-            predicate_expr(predicate, &|operand| {
-                group_operand(operand).map(|(expr, data_type)| OperandValue::of(expr, data_type))
-            })
-        })
-        .collect::<Result<_>>()?;
-    if let Some(condition) = balanced(group_filters, and) {
-        builder = builder.filter(condition).map_err(plan_fault)?;
-    }
 
     // ---- top n / bottom n ------------------------------------------------------------
     let output_sort = |index: usize, descending: bool| -> Result<Vec<SortExpr>> {
@@ -278,6 +248,7 @@ pub(crate) fn build(parts: &QueryParts<'_>) -> Result<LogicalPlan> {
             internal_column(&output_name(index)),
             output.data_type,
             descending,
+            remote,
         ))
     };
     if let Some(ranking) = &plan.ranking {
@@ -367,6 +338,12 @@ impl ModelColumns<'_> {
         memory.distinct_text(&binding.physical_column)
     }
 
+    /// Whether model column `column` comes from a database table.
+    fn is_remote(&self, column: ColumnId) -> bool {
+        let table = self.source.bindings[column].table;
+        self.tables.get(&table).is_some_and(|opened| opened.remote)
+    }
+
     /// A row filter operand.
     fn row_operand(&self, operand: &Operand) -> Result<OperandValue> {
         match *operand {
@@ -376,6 +353,7 @@ impl ModelColumns<'_> {
                     expr,
                     data_type,
                     distinct_text: self.distinct_text(column),
+                    remote: self.is_remote(column),
                 })
             }
             Operand::DatePart { column, part } => {
@@ -468,10 +446,17 @@ fn table_plan(
                     fields.iter().map(|field| field.name().as_str()).collect();
                 unavailable(
                     physical,
-                    format!(
-                        "the files have no such column (they have: {})",
-                        available.join(", ")
-                    ),
+                    if opened.remote {
+                        format!(
+                            "the table has no such column (it has: {})",
+                            available.join(", ")
+                        )
+                    } else {
+                        format!(
+                            "the files have no such column (they have: {})",
+                            available.join(", ")
+                        )
+                    },
                 )
             })?;
         let raw = Expr::Column(Column::new(Some(scan_name.clone()), field.name()));
@@ -481,16 +466,25 @@ fn table_plan(
                 unavailable(
                     physical,
                     format!(
-                        "the files store it as {} and it cannot be read as {}",
+                        "{} it as {} and it cannot be read as {}",
+                        if opened.remote {
+                            "the table stores"
+                        } else {
+                            "the files store"
+                        },
                         field.data_type(),
                         declared.tml_name()
                     ),
                 )
             })?,
         };
-        projection.push(presented.alias_qualified(Some(table_name(table)), physical.clone()));
+        projection.push(presented.alias(physical.clone()));
     }
+    // A subquery alias (not qualified aliases in the projection): SQL can say it, so a plan
+    // that runs in a database unparses.
     scan.project(projection)
+        .map_err(plan_fault)?
+        .alias(table_name(table))
         .map_err(plan_fault)?
         .build()
         .map_err(plan_fault)
@@ -628,13 +622,15 @@ fn collect_aggregates(predicate: &Predicate, aggregates: &mut Vec<(ColumnId, Agg
 }
 
 /// Sort keys for one value: NULLS LAST in both directions; text case-insensitively, then by
-/// the raw value so that values differing only in case have a fixed order.
-fn sort_exprs(value: Expr, data_type: DataType, descending: bool) -> Vec<SortExpr> {
+/// the raw value so that values differing only in case have a fixed order. `remote`: the
+/// text keys are marked to sort by their bytes wherever they run ([`text_order`]).
+fn sort_exprs(value: Expr, data_type: DataType, descending: bool, remote: bool) -> Vec<SortExpr> {
     let ascending = !descending;
+    let ordered = |expr: Expr| if remote { text_order(expr) } else { expr };
     if data_type == DataType::Text {
         vec![
-            lower(value.clone()).sort(ascending, false),
-            value.sort(ascending, false),
+            ordered(lower(value.clone())).sort(ascending, false),
+            ordered(value).sort(ascending, false),
         ]
     } else {
         vec![value.sort(ascending, false)]
@@ -647,6 +643,8 @@ struct OperandValue {
     expr: Expr,
     data_type: DataType,
     distinct_text: Option<ArrayRef>,
+    /// Text comparisons are marked to compare bytes wherever they run ([`text_order`]).
+    remote: bool,
 }
 
 impl OperandValue {
@@ -655,6 +653,7 @@ impl OperandValue {
             expr,
             data_type,
             distinct_text: None,
+            remote: false,
         }
     }
 }
@@ -729,6 +728,7 @@ fn test_expr(operand: OperandValue, test: &Test) -> Expr {
         expr: value,
         data_type,
         distinct_text,
+        remote,
     } = operand;
     // A DATE compared with an instant is compared as midnight UTC of its day.
     let (value, data_type) = if data_type == DataType::Date && has_instant(test) {
@@ -737,7 +737,9 @@ fn test_expr(operand: OperandValue, test: &Test) -> Expr {
         (value, data_type)
     };
     let is_text = data_type == DataType::Text;
-    let folded = if is_text {
+    let folded = if is_text && remote {
+        text_order(lower(value.clone()))
+    } else if is_text {
         lower(value.clone())
     } else {
         value.clone()

@@ -256,9 +256,11 @@ error_table! {
     /// The search needs table instances that the source's joins do not connect.
     SourceTablesNotJoined { source_name: String, tables: String } = (400, BAD_REQUEST,
         "The search needs the tables {tables} of '{source_name}', but the joins of '{source_name}' do not connect them"),
-    /// A table stored where the search engine cannot read yet.
-    TableLocationUnsupported { table: String, location: String } = (400, BAD_REQUEST,
-        "Table '{table}' is stored in {location}, which searches cannot read yet"),
+    /// The database of a table's connection cannot be reached, refuses the connection's
+    /// credentials or refuses the query (while the search ran). `reason` says which, never
+    /// with the password; other sources keep answering.
+    DataSourceUnavailable { table: String, connection: String, reason: String } = (400, BAD_REQUEST,
+        "The data of table '{table}' cannot be read from connection '{connection}': {reason}"),
 
     // ---- limits and throttling ----------------------------------------------------------
     /// Logins refused while an account or a client address is locked after failed logins

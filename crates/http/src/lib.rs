@@ -116,7 +116,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(metadata::share))
         .routes(routes!(data::search_data))
         .routes(routes!(data::pinboard_data))
-        .routes(routes!(searchlight::stats));
+        .routes(routes!(searchlight::stats))
+        .routes(routes!(searchlight::explain));
     OpenApiRouter::with_openapi(openapi::base()).nest(API_PREFIX, api)
 }
 

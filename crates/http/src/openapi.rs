@@ -547,6 +547,14 @@ pub mod examples {
         })
     }
 
+    pub fn search_explanation() -> Value {
+        json!({
+            "logicalPlan": "Sort: o0 ASC NULLS LAST\n  Federated\n Projection: ...",
+            "physicalPlan": "SortExec: expr=[o0@0 ASC NULLS LAST]\n  VirtualExecutionPlan name=postgres ...",
+            "statements": ["SELECT \"t1\".\"region\" AS \"o0\", sum(\"t0\".\"revenue\") AS \"a0\" FROM ... GROUP BY \"t1\".\"region\""]
+        })
+    }
+
     pub fn user_list() -> Value {
         json!([
             {"id": "0e5f8c3a-5b0e-4c7e-9a43-1a2b3c4d5e6f", "name": "Administrator",

@@ -78,6 +78,12 @@ pub struct Config {
     /// The memory answers kept for identical searches may hold, in MiB (0: none are kept);
     /// past it the least recently used are dropped.
     pub answer_cache_mb: usize,
+    /// The most connections kept open to one PostgreSQL connection's database (idle ones
+    /// close after 10 minutes).
+    pub postgres_pool_size: u32,
+    /// How long connecting to a PostgreSQL database may take before a search or an import
+    /// fails.
+    pub postgres_connect_timeout_secs: u64,
     /// Pins "now" for relative date keywords (RFC 3339, e.g. `2025-06-15T12:00:00Z`); for
     /// tests and reproducible demos. Default: the clock.
     pub now: Option<String>,
@@ -135,6 +141,8 @@ impl Default for Config {
             search_queue_timeout_secs: 10,
             memory_table_cache_mb: 4096,
             answer_cache_mb: 256,
+            postgres_pool_size: 8,
+            postgres_connect_timeout_secs: 10,
             now: None,
             time_zone: "UTC".into(),
             demo: false,
@@ -229,6 +237,8 @@ pub const ENV_SETTINGS: &[EnvSetting] = &[
     EnvSetting::new("search_queue_timeout_secs", EnvValue::Scalar),
     EnvSetting::new("memory_table_cache_mb", EnvValue::Scalar),
     EnvSetting::new("answer_cache_mb", EnvValue::Scalar),
+    EnvSetting::new("postgres_pool_size", EnvValue::Scalar),
+    EnvSetting::new("postgres_connect_timeout_secs", EnvValue::Scalar),
     EnvSetting::new("now", EnvValue::Text),
     EnvSetting::new("time_zone", EnvValue::Text),
     EnvSetting::new("demo", EnvValue::Scalar),
@@ -357,6 +367,10 @@ impl Config {
                 .saturating_mul(searchlight_engine::MB),
             // 0 turns the answer cache off.
             answer_cache: self.answer_cache_mb.saturating_mul(searchlight_engine::MB),
+            postgres_pool_size: self.postgres_pool_size.max(1),
+            postgres_connect_timeout: Duration::from_secs(
+                self.postgres_connect_timeout_secs.max(1),
+            ),
         }
     }
 

@@ -119,6 +119,10 @@ struct QueryArgs {
     /// Print at most this many rows [default: the row cap]
     #[arg(long)]
     limit: Option<i64>,
+    /// Print what the search becomes instead of its rows: DataFusion's plans and the SQL
+    /// sent to databases
+    #[arg(long)]
+    explain: bool,
 }
 
 async fn query(args: QueryArgs) -> anyhow::Result<bool> {
@@ -137,6 +141,17 @@ async fn query(args: QueryArgs) -> anyhow::Result<bool> {
         },
         manages_data: true,
     };
+    if args.explain {
+        let outcome = async {
+            let source = services.catalog.find_source(&actor, &args.source).await?;
+            services.answers.explain(&actor, &source, &args.query).await
+        }
+        .await;
+        services.store.close().await;
+        let explanation = outcome.map_err(|err| anyhow::anyhow!("{err}"))?;
+        query_output::write_explanation(&mut std::io::stdout().lock(), &explanation)?;
+        return Ok(true);
+    }
     let outcome = async {
         let source = services.catalog.find_source(&actor, &args.source).await?;
         let window = services.answers.window(PageRequest {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use searchlight_engine::{Cell, SearchResult};
+use searchlight_engine::{Cell, Explanation, SearchResult};
 
 /// Output formats of `searchlight query`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -119,6 +119,24 @@ pub fn write(
             }
         }
     }
+    Ok(())
+}
+
+/// Writes what a search becomes (`searchlight query --explain`): the statements sent to
+/// databases first, then DataFusion's plans.
+pub fn write_explanation(out: &mut impl Write, explanation: &Explanation) -> anyhow::Result<()> {
+    if explanation.statements.is_empty() {
+        writeln!(
+            out,
+            "Runs in Searchlight (no statement is sent to a database)."
+        )?;
+    }
+    for (index, statement) in explanation.statements.iter().enumerate() {
+        writeln!(out, "Statement {} sent to the database:", index + 1)?;
+        writeln!(out, "  {statement}")?;
+    }
+    writeln!(out, "\nLogical plan:\n{}", explanation.logical_plan)?;
+    writeln!(out, "\nPhysical plan:\n{}", explanation.physical_plan)?;
     Ok(())
 }
 

@@ -21,10 +21,10 @@ mod answer;
 mod worksheet;
 
 use crate::Catalog;
-use crate::files::{FileColumn, FileScope, FileType, format_of};
+use crate::files::{DatabaseProbeError, FileColumn, FileScope, FileType, format_of};
 use crate::join_on::{self, ColumnRef};
 use crate::model::*;
-use crate::source::{FileFormat, JoinType, PostgresConnection};
+use crate::source::{ConnectionPassword, FileFormat, JoinType, PostgresConnection, PostgresTable};
 use crate::tml::*;
 
 /// What to do when some documents fail.
@@ -361,17 +361,18 @@ impl Batch<'_> {
         }
     }
 
-    async fn connection(&self, id: &str) -> Result<ConnectionDef, String> {
+    async fn connection(&self, id: &str) -> Result<NamedConnection, String> {
         if let Some(p) = self.planned.iter().find(|p| p.id == id)
             && let Definition::Connection(def) = &p.definition
         {
-            return Ok(def.clone());
+            return Ok((p.name.clone(), def.clone()));
         }
         match self.stored_by_id(id, &[DocumentKind::Connection]).await? {
             Some(Found {
+                name,
                 definition: Definition::Connection(def),
                 ..
-            }) => Ok(def),
+            }) => Ok((name, def)),
             _ => Err(format!("no connection has the GUID {id}")),
         }
     }
@@ -1170,15 +1171,46 @@ impl Catalog {
                     .probe(&path, format, &scope)
                     .await
                     .map_err(|e| format!("table.db_table: {e}"))?;
-                (TableLocationDef::Files { path, format }, Some(columns))
+                (TableLocationDef::Files { path, format }, columns)
             }
-            ConnectionDef::Postgres(_) => (
-                TableLocationDef::Database {
-                    schema: tml.schema.clone(),
+            ConnectionDef::Postgres(postgres) => {
+                let schema = tml.schema.clone().filter(|s| !s.trim().is_empty());
+                // The database is asked now: it must be reachable with the connection's
+                // credentials and hold the schema, the table and its columns.
+                let password = self.secrets.connection_password(postgres).map_err(|err| {
+                    format!(
+                        "table.connection: the password of '{}' cannot be read: {err}",
+                        connection.name
+                    )
+                })?;
+                let table = PostgresTable {
+                    connection: postgres.clone(),
+                    connection_id: connection.id.clone(),
+                    connection_name: connection.name.clone(),
+                    password: password.map(ConnectionPassword::new),
+                    schema: schema.clone(),
                     table: db_table.clone(),
-                },
-                None,
-            ),
+                };
+                let columns = self
+                    .probe
+                    .probe_database(&table)
+                    .await
+                    .map_err(|err| match err {
+                        DatabaseProbeError::Connection(reason) => format!(
+                            "table.connection: connection '{}' cannot be used: {reason}",
+                            connection.name
+                        ),
+                        DatabaseProbeError::Schema(reason) => format!("table.schema: {reason}"),
+                        DatabaseProbeError::Table(reason) => format!("table.db_table: {reason}"),
+                    })?;
+                (
+                    TableLocationDef::Database {
+                        schema,
+                        table: db_table.clone(),
+                    },
+                    columns,
+                )
+            }
         };
 
         let (id, created, existing) = batch.assign_id(doc, &tml.name).await?;
@@ -1205,40 +1237,32 @@ impl Catalog {
                 })?),
                 None => None,
             };
-            let (physical, data_type) = match &file_columns {
-                Some(file_columns) => {
-                    let found = file_column(file_columns, &wanted).ok_or_else(|| {
-                        format!(
-                            "{path}.db_column_name: '{wanted}' is not a column of {} (its columns: {})",
-                            db_table,
-                            file_columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    })?;
-                    let data_type = match declared {
-                        Some(declared) if !holds(declared, &found.file_type) => {
-                            return Err(format!(
-                                "{path}.db_column_properties.data_type: {} cannot hold column '{}', which holds {} values in the file",
-                                declared.tml_name(),
-                                found.name,
-                                found.file_type
-                            ));
-                        }
-                        Some(declared) => declared,
-                        None => type_of_file(&found.file_type).ok_or_else(|| {
-                            format!("{path}: column '{}' holds {} values; declare db_column_properties.data_type", found.name, found.file_type)
-                        })?,
-                    };
-                    (found.name.clone(), data_type)
+            let found = file_column(&file_columns, &wanted).ok_or_else(|| {
+                format!(
+                    "{path}.db_column_name: '{wanted}' is not a column of {} (its columns: {})",
+                    db_table,
+                    file_columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let data_type = match declared {
+                Some(declared) if !holds(declared, &found.file_type) => {
+                    return Err(format!(
+                        "{path}.db_column_properties.data_type: {} cannot hold column '{}', which holds {} values in {db_table}",
+                        declared.tml_name(),
+                        found.name,
+                        found.file_type
+                    ));
                 }
-                None => (
-                    wanted,
-                    declared.ok_or_else(|| {
-                        format!(
-                            "{path}.db_column_properties.data_type: required for database tables"
-                        )
-                    })?,
-                ),
+                Some(declared) => declared,
+                None => type_of_file(&found.file_type).ok_or_else(|| {
+                    format!("{path}: column '{}' holds {} values; declare db_column_properties.data_type", found.name, found.file_type)
+                })?,
             };
+            let physical = found.name.clone();
             let semantics = semantics(&column.properties, Some(data_type), None, &path)?;
             columns.push(ColumnDef {
                 id: derived_guid(&id, &format!("column/{}", column.name.to_lowercase())),

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
-use searchlight_catalog::source::{FileFormat, PostgresConnection, SearchSource, TableLocation};
+use searchlight_catalog::source::{
+    FileFormat, PostgresConnection, PostgresTable, SearchSource, TableLocation,
+};
 use searchlight_engine::{Cell, Engine, EngineConfig, Page, SearchResult};
 use searchlight_search::{Aggregation, DataType};
 
@@ -386,25 +388,29 @@ async fn csv_columns_are_matched_by_header_name_and_typed_as_declared() {
 }
 
 #[tokio::test]
-async fn unsupported_locations_and_unjoined_tables_are_400s() {
+async fn unreachable_databases_and_unjoined_tables_are_400s() {
     let data = DataSet::write();
     let mut source = data.worksheet();
-    source.tables[1].location = TableLocation::Postgres {
+    source.tables[1].location = TableLocation::Postgres(PostgresTable {
         connection: PostgresConnection {
-            host: "localhost".into(),
-            port: 5432,
+            host: "127.0.0.1".into(),
+            // Nothing listens there.
+            port: 1,
             database: "db".into(),
             user: "u".into(),
             password: None,
             password_env: None,
         },
+        connection_id: "c".into(),
+        connection_name: "Warehouse".into(),
+        password: None,
         schema: None,
         table: "customers".into(),
-    };
+    });
     let err = try_search(&engine(), &source, "[Region]", Page::first_rows())
         .await
         .unwrap_err();
-    assert_eq!(err.name(), "TableLocationUnsupported");
+    assert_eq!(err.name(), "DataSourceUnavailable", "{err}");
     // Tables the search does not touch do not matter (progressive joins).
     search(&engine(), &source, "[Revenue]", Page::first_rows()).await;
 

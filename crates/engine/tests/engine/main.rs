@@ -7,6 +7,8 @@ mod differential;
 mod file_safety;
 mod fixture;
 mod limits;
+mod postgres;
+mod postgres_fixture;
 mod probe;
 mod pruning;
 

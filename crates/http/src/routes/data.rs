@@ -239,18 +239,7 @@ pub async fn search_data(
     params: Params,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let query = params.text(&["query_string"]).unwrap_or("");
-    let mut sources = params
-        .list(&["data_source_guid"])
-        .ok_or_else(|| Error::missing_parameter("data_source_guid"))?;
-    if sources.len() != 1 {
-        return Err(Error::invalid_parameter(
-            "data_source_guid",
-            sources.join(", "),
-            "one worksheet or table GUID (searches use a single data source)",
-        )
-        .into());
-    }
-    let source = sources.remove(0);
+    let source = one_source(&params)?;
     let format = format(&params)?;
     let window = state.answers.window(page_request(&params)?)?;
     let result = state
@@ -260,6 +249,21 @@ pub async fn search_data(
     let columns = column_names(&result);
     let body = AnswerBody::new(None, &columns, &result, format, window);
     Ok(Json(serde_json::to_value(body).map_err(Error::internal)?))
+}
+
+/// The one worksheet or table of `data_source_guid` (a GUID or a one-element list).
+pub(crate) fn one_source(params: &Params) -> Result<String> {
+    let mut sources = params
+        .list(&["data_source_guid"])
+        .ok_or_else(|| Error::missing_parameter("data_source_guid"))?;
+    if sources.len() != 1 {
+        return Err(Error::invalid_parameter(
+            "data_source_guid",
+            sources.join(", "),
+            "one worksheet or table GUID (searches use a single data source)",
+        ));
+    }
+    Ok(sources.remove(0))
 }
 
 /// The runtime filters `col<n>`/`op<n>`/`val<n>` of a request, by n.

@@ -1,13 +1,16 @@
-//! Searchlight's own operations beside the v1 API: `searchlight/stats`.
+//! Searchlight's own operations beside the v1 API: `searchlight/stats` and
+//! `searchlight/explain`.
 
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 
 use crate::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::{CallerExt, CurrentUser};
 use crate::error::{ApiError, ErrorBody};
 use crate::openapi::examples;
+use crate::params::Params;
+use crate::routes::data::one_source;
 
 /// What the engine holds and has done since the server started.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -89,5 +92,75 @@ pub async fn stats(
             batches_skipped: engine.memory_batches_skipped(),
         },
         max_concurrent_searches: engine.max_concurrent_searches(),
+    }))
+}
+
+/// What a search becomes, without running it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchExplanation {
+    /// DataFusion's optimized logical plan. A part that runs in a database is one
+    /// `Federated` node.
+    pub logical_plan: String,
+    /// The physical plan: the operators that run in Searchlight, and one
+    /// `VirtualExecutionPlan` per statement sent to a database.
+    pub physical_plan: String,
+    /// The SQL statements sent to databases, exactly as sent (none for files).
+    pub statements: Vec<String>,
+}
+
+/// The parameters of `searchlight/explain`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExplainQuery {
+    /// The search, as for `searchdata`.
+    #[param(example = "[Revenue] [Region] top 5")]
+    pub query_string: String,
+    /// The worksheet or table searched: its GUID (or a one-element list).
+    #[param(example = "7d2f0c61-3b8e-4e51-a0e4-91c2d8e7f610")]
+    pub data_source_guid: String,
+}
+
+/// `POST searchlight/explain` (admin): the plans a search becomes.
+#[utoipa::path(
+    post,
+    path = "/searchlight/explain",
+    tag = "searchlight",
+    summary = "Explain a search",
+    description = "Shows what a search becomes without running it: DataFusion's plans and, \
+        for a part that runs in a database (a PostgreSQL connection's tables), the exact SQL \
+        statement sent there. The parameters are those of `searchdata`, in the query string or \
+        a form body. Opening a database table connects to it. Administrators only.",
+    params(ExplainQuery),
+    responses(
+        (status = 200, description = "The plans.", body = SearchExplanation,
+            example = examples::search_explanation),
+        (status = 400, description = "A parameter is missing or invalid, the source is unknown, \
+            the search is invalid, or a database the search needs cannot be reached.",
+            body = ErrorBody<'static>, example = examples::unknown_column),
+        (status = 401, description = "No valid session.",
+            body = ErrorBody<'static>, example = examples::not_logged_in),
+        (status = 403, description = "The caller is not an administrator.",
+            body = ErrorBody<'static>, example = examples::not_admin),
+        (status = 415, description = "A body in a content type that holds no parameters.",
+            body = ErrorBody<'static>, example = examples::unsupported_media),
+    ),
+)]
+pub async fn explain(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    params: Params,
+) -> Result<Json<SearchExplanation>, ApiError> {
+    caller.require_admin("explain searches")?;
+    let query = params.text(&["query_string"]).unwrap_or("");
+    let source = one_source(&params)?;
+    let explanation = state
+        .answers
+        .explain(&caller.actor(), &source, query)
+        .await?;
+    Ok(Json(SearchExplanation {
+        logical_plan: explanation.logical_plan,
+        physical_plan: explanation.physical_plan,
+        statements: explanation.statements,
     }))
 }

@@ -16,10 +16,10 @@ use crate::fixtures::{self, guid};
 use crate::helpers::*;
 
 /// What a run of the binary printed and how it ended.
-struct Run {
-    success: bool,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl std::fmt::Debug for Run {
@@ -34,7 +34,7 @@ impl std::fmt::Debug for Run {
 
 /// Runs `searchlight ARGS… --data-dir … --database-url …` on the app's store, from an empty
 /// folder and with an empty environment (no config file or `SEARCHLIGHT_*` variable).
-async fn searchlight(app: &TestApp, args: &[&str]) -> Run {
+pub async fn searchlight(app: &TestApp, args: &[&str]) -> Run {
     let cwd = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_searchlight"));
     command

@@ -19,6 +19,7 @@ mod listing;
 mod login_limits;
 mod openapi;
 mod pinboarddata;
+mod postgres_source;
 mod requests;
 mod search_limits;
 mod searchdata;
