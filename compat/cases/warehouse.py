@@ -75,9 +75,10 @@ def renamed(text: str, suffix: str, schema: str) -> str:
     """A fixture document as a new object over the warehouse: no GUID, every name it defines or
     references with `suffix`, tables on the warehouse connection."""
     text = re.sub(r"^guid: .*\n", "", text, flags=re.M)
+    text = re.sub(r"^\s*viz_guid: .*\n", "", text, flags=re.M)
     for table, file in [("sales", "sales.parquet"), ("stores", "stores.csv"), ("products", "products.parquet")]:
         text = text.replace(f"db_table: {file}", f"db_table: {table}\n  schema: {schema}")
-        text = re.sub(rf"(name|table|with|source|destination): {table}\b", rf"\1: {table}{suffix}", text)
+        text = re.sub(rf"(?<!db_)(name|table|with|source|destination): {table}\b", rf"\1: {table}{suffix}", text)
         text = text.replace(f"[{table}::", f"[{table}{suffix}::")
     for name in ["Retail Sales", "Retail Files", "Sales Overview"]:
         text = re.sub(rf"(name|id): {name}\b", rf"\1: {name}{suffix}", text)
