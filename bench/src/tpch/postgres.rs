@@ -29,7 +29,7 @@ use sqlx::{AssertSqlSafe, PgPool, Row};
 
 use super::compare::{Rows, compare};
 use super::queries::Query;
-use super::{Api, Options, data, ensure_data, import, median, model, selected};
+use super::{Api, Options, data, ensure_data, import, median, model, ratio, selected};
 use crate::report::{duration_text, geomean, ms, thousands};
 use crate::server::{RunningServer, StoreKind, login};
 
@@ -111,7 +111,8 @@ pub async fn run(options: &Options) -> anyhow::Result<PostgresReport> {
     let mut mismatches = Vec::new();
     for query in &queries {
         let (_, a) = api.searchdata(&worksheet, query.search).await?;
-        let p = answer(&pool, query.sql).await?;
+        let columns = a.first().map_or(0, Vec::len);
+        let p = answer(&pool, query.sql, columns).await?;
         let agree = compare(&a, &p);
         eprintln!(
             "    {:<18} {:>6} rows  {}",
@@ -210,9 +211,19 @@ async fn time(pool: &PgPool, sql: &str) -> anyhow::Result<f64> {
     Ok(elapsed)
 }
 
-/// PostgreSQL's answer to `sql`, normalised as searchdata's (dates as epoch seconds).
-async fn answer(pool: &PgPool, sql: &str) -> anyhow::Result<Rows> {
-    let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}) q");
+/// PostgreSQL's answer to `sql` (`columns` columns), normalised as searchdata's (dates as
+/// epoch seconds). The columns are renamed `c0`, `c1` … so that two of the same name (two
+/// `sum`s) stay two.
+async fn answer(pool: &PgPool, sql: &str, columns: usize) -> anyhow::Result<Rows> {
+    let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
+    let wrapped = if columns == 0 {
+        format!("SELECT row_to_json(q)::text FROM ({sql}) q")
+    } else {
+        format!(
+            "SELECT row_to_json(q)::text FROM ({sql}) q({})",
+            names.join(", ")
+        )
+    };
     let rows = sqlx::query(AssertSqlSafe(wrapped))
         .fetch_all(pool)
         .await
@@ -369,14 +380,6 @@ async fn load(
     }
     run_sql(pool, &format!("ANALYZE; SET search_path TO {schema}")).await?;
     Ok(true)
-}
-
-fn ratio(value: f64) -> String {
-    if value.is_nan() {
-        "–".into()
-    } else {
-        format!("{value:.2}")
-    }
 }
 
 /// The results as the Markdown section of BENCHMARKS.md.

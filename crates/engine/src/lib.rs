@@ -1,11 +1,13 @@
-//! The search engine: executes a bound [`SearchPlan`] over a [`SearchSource`]'s file-backed
-//! tables with Apache DataFusion and returns one page of the answer.
+//! The search engine: executes a bound [`SearchPlan`] over a [`SearchSource`]'s tables (files,
+//! or PostgreSQL tables whose part of the plan runs in the database: `postgres`) with Apache
+//! DataFusion and returns one page of the answer.
 //!
 //! ```text
 //! SearchSource + SearchPlan + SearchContext
 //!     │ model filters bound (searchlight_search::bind_row_filters)
 //!     │ joins::plan_joins      only the instances the query reads (progressive joins)
-//!     │ tables::open_table     files listed now; Parquet/CSV read as declared; in-memory cache
+//!     │ tables::open_table     files listed now; Parquet/CSV read as declared; in-memory cache;
+//!     │                        PostgreSQL tables as federated providers (postgres)
 //!     │ translate::build       SearchPlan → LogicalPlan (WHERE, GROUP BY, HAVING, top n, ORDER BY)
 //!     ▼
 //! DataFusion stream ──► count every row, keep the page's rows as Cells ──► SearchResult
@@ -45,11 +47,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datafusion::arrow::error::ArrowError;
+use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::physical_plan::displayable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
 use searchlight_catalog::source::{SearchSource, TableLocation};
@@ -70,8 +74,6 @@ use crate::memory_source::ScanCounters;
 use crate::postgres::{PostgresPools, PostgresSettings};
 use crate::tables::{ListedTable, MemoryCache, OpenedTable, list_table, open_table};
 use crate::translate::{QueryParts, predicate_columns};
-use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::displayable;
 
 /// A mebibyte, the unit of the memory settings.
 pub const MB: usize = 1024 * 1024;
@@ -425,17 +427,11 @@ impl Engine {
             let plan = self.compile(&source.model, query, context).await?;
             let (model_filters, joins) = self.prepare(source, &plan, context)?;
             let listed = self.list(source, &joins).await?;
-            let logical = self
-                .logical_plan(source, &plan, &model_filters, &joins, listed)
+            let frame = self
+                .data_frame(source, &plan, &model_filters, &joins, listed)
                 .await?;
             let config = &self.inner.config;
             let unreadable = |err: DataFusionError| execution_error(source, config, err);
-            let frame = self
-                .inner
-                .session
-                .execute_logical_plan(logical)
-                .await
-                .map_err(unreadable)?;
             let optimized = frame.clone().into_optimized_plan().map_err(unreadable)?;
             let physical = frame.create_physical_plan().await.map_err(unreadable)?;
             let physical = displayable(physical.as_ref()).indent(true).to_string();
@@ -541,15 +537,15 @@ impl Engine {
         Ok(answer)
     }
 
-    /// Opens the listed tables and turns the plan into DataFusion's.
-    async fn logical_plan(
+    /// Opens the listed tables and turns the plan into DataFusion's, ready to run.
+    async fn data_frame(
         &self,
         source: &SearchSource,
         plan: &SearchPlan,
         model_filters: &[Predicate],
         joins: &JoinPlan,
         listed: Vec<ListedTable<'_>>,
-    ) -> Result<LogicalPlan> {
+    ) -> Result<DataFrame> {
         let session = &self.inner.session;
         let opened: Vec<OpenedTable> =
             futures::future::try_join_all(listed.into_iter().map(|listed| {
@@ -565,7 +561,10 @@ impl Engine {
             tables: &tables,
         })?;
         tracing::debug!(source = %source.name, plan = %logical.display_indent(), "search plan");
-        Ok(logical)
+        session
+            .execute_logical_plan(logical)
+            .await
+            .map_err(|err| execution_error(source, &self.inner.config, err))
     }
 
     /// Opens the listed tables, turns the plan into DataFusion's and collects the page.
@@ -578,16 +577,11 @@ impl Engine {
         listed: Vec<ListedTable<'_>>,
         page: Page,
     ) -> Result<SearchResult> {
-        let session = &self.inner.session;
-        let logical = self
-            .logical_plan(source, plan, model_filters, joins, listed)
+        let frame = self
+            .data_frame(source, plan, model_filters, joins, listed)
             .await?;
         let config = &self.inner.config;
         let unreadable = |err: DataFusionError| execution_error(source, config, err);
-        let frame = session
-            .execute_logical_plan(logical)
-            .await
-            .map_err(unreadable)?;
         let mut stream = frame.execute_stream().await.map_err(unreadable)?;
 
         let first = page.offset;
@@ -808,12 +802,7 @@ fn database_error(
             source_name: source.name.clone(),
         });
     }
-    let reason = message
-        .rsplit("db error: ")
-        .next()
-        .unwrap_or(&message)
-        .trim()
-        .to_owned();
+    let reason = postgres::readable(&message);
     Some(Error::DataSourceUnavailable {
         table: table.name.clone(),
         connection: postgres.connection_name.clone(),

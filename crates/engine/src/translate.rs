@@ -3,19 +3,21 @@
 //! The binder made every decision; this module only spells them in DataFusion's terms:
 //!
 //! ```text
-//! scan t0 → project (columns presented as their TML types, qualified t0.<column>)
-//!   ⋈ scan t1 → project …                      (the JoinPlan's steps)
+//! scan s0 → project (columns presented as their TML types) → alias t0
+//!   ⋈ scan s1 → project … → alias t1           (the JoinPlan's steps)
 //! → filter   row filters AND model filters     (WHERE)
 //! → aggregate GROUP BY grouping outputs (o<i>), aggregates (a<k>)
-//! → project  outputs o<i> (SUM coalesced to 0), HAVING-only aggregates h<k>
-//! → filter   group filters                     (HAVING)
+//! → filter   group filters on the aggregates   (HAVING)
+//! → project  outputs o<i> (SUM coalesced to 0)
 //! → top n    sort + limit, or ROW_NUMBER() over the `for each` partition ≤ n
 //! → project  o<i> only
 //! → sort     the plan's keys, NULLS LAST, text by lower(value) then value
 //! ```
 //!
-//! Internal names (`t<i>`, `o<i>`, `a<k>`, `h<k>`) keep user-visible names (which may repeat
-//! or contain anything) out of DataFusion; result headers come from the plan.
+//! Every step is one SQL can say, so that a plan over a database's tables unparses into one
+//! statement (see `postgres`). Internal names (`t<i>`, `o<i>`, `a<k>`) keep user-visible
+//! names (which may repeat or contain anything) out of DataFusion; result headers come from
+//! the plan.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Not;

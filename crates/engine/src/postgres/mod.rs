@@ -290,14 +290,7 @@ fn pool_version(table: &PostgresTable) -> Vec<u8> {
 
 /// The driver's message about a failed connection, in a sentence, without the password.
 fn connection_error(table: &PostgresTable, message: &str) -> String {
-    let message = message
-        .split('\n')
-        .map(str::trim)
-        .filter(|line| {
-            !line.is_empty() && !line.starts_with("For details") && !line.starts_with("Adjust")
-        })
-        .collect::<Vec<_>>()
-        .join(": ");
+    let message = readable(message);
     let message = match &table.password {
         Some(password) if !password.expose().is_empty() => {
             message.replace(password.expose(), "***")
@@ -398,9 +391,46 @@ impl<E: SQLExecutor + 'static> SQLExecutor for Executor<E> {
     }
 }
 
+/// A message of the PostgreSQL provider or driver on one line, without its advice lines
+/// (links to the manual, pool tuning) and the wrappers' prefixes.
+pub(crate) fn readable(message: &str) -> String {
+    message
+        .split('\n')
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("For details")
+                && !line.starts_with("Adjust")
+                && !line.starts_with("SQLSTATE")
+        })
+        .map(|line| {
+            ["Execution error: ", "External error: ", "ERROR: "]
+                .iter()
+                .fold(line, |line, prefix| {
+                    line.strip_prefix(prefix).unwrap_or(line)
+                })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether a DataFusion error came from PostgreSQL (the statement failed there, or the
 /// connection did).
 pub(crate) fn is_database_error(err: &DataFusionError) -> bool {
     let text = err.to_string();
     text.contains("postgres") || text.contains("Postgres") || text.contains("db error")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_messages_read_on_one_line_without_advice() {
+        let message = "Execution error: Failed to execute query.\nQuery execution failed.\n\
+                       ERROR: relation \"sales\" does not exist\nSQLSTATE: 42P01\n\
+                       For details, refer to the PostgreSQL manual: https://www.postgresql.org/";
+        assert_eq!(
+            super::readable(message),
+            "Failed to execute query. Query execution failed. relation \"sales\" does not exist"
+        );
+    }
 }

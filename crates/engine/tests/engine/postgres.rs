@@ -340,3 +340,70 @@ async fn import_probes_say_which_schema_or_table_is_missing() {
     assert_eq!(columns.len(), 11);
     database.drop().await;
 }
+
+/// A TCP proxy to the test PostgreSQL that can be cut: the database as seen through it is
+/// lost when [`Proxy::cut`] is called (the listener closes and every open connection drops).
+struct Proxy {
+    port: u16,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: (String, u16)) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            let mut links = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                links.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Self { port, task }
+    }
+
+    /// Closes the listener and every connection through it.
+    fn cut(&self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_lost_after_searches_is_a_400_not_a_hang() {
+    let data = DataSet::write();
+    let database = PostgresData::load(&data).await;
+    let connection = crate::postgres_fixture::connection();
+    let proxy = Proxy::start((connection.host.clone(), connection.port)).await;
+    let mut source = database.over(data.worksheet());
+    for table in &mut source.tables {
+        if let TableLocation::Postgres(postgres) = &mut table.location {
+            postgres.connection.host = "127.0.0.1".into();
+            postgres.connection.port = proxy.port;
+        }
+    }
+    let engine = Engine::new(EngineConfig {
+        postgres_connect_timeout: Duration::from_secs(3),
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    assert!(run(&engine, &source, "[Revenue] [Region]").await.is_ok());
+    proxy.cut();
+    let started = Instant::now();
+    let err = run(&engine, &source, "[Revenue] [Region]")
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "DataSourceUnavailable", "{err}");
+    assert!(err.to_string().contains("'Warehouse'"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // Files keep answering.
+    assert!(run(&engine, &data.worksheet(), "[Revenue]").await.is_ok());
+    database.drop().await;
+}
