@@ -29,7 +29,9 @@ use sqlx::{AssertSqlSafe, PgPool, Row};
 
 use super::compare::{Rows, compare};
 use super::queries::Query;
-use super::{Api, Options, data, ensure_data, import, median, model, ratio, selected};
+use super::{
+    Api, Options, data, ensure_data, import, median, model, ratio, selected, sql_details, verdict,
+};
 use crate::report::{duration_text, geomean, ms, thousands};
 use crate::server::{RunningServer, StoreKind, login};
 
@@ -436,31 +438,21 @@ pub fn markdown(report: &PostgresReport) -> String {
         "| | **geometric mean** | | | | | | **{}** |\n\n",
         ratio(report.geomean_a_over_p)
     ));
-    let over: Vec<String> = report
+    let flags: Vec<(&str, bool)> = report
         .queries
         .iter()
-        .enumerate()
-        .filter(|(_, q)| q.a_over_p > MAX_A_OVER_P)
-        .map(|(i, q)| format!("#{} {}", i + 1, q.name))
+        .map(|q| (q.name.as_str(), q.a_over_p > MAX_A_OVER_P))
         .collect();
-    let target = if over.is_empty() {
-        "**met**".to_owned()
-    } else {
-        format!(
-            "**not met** on {} of {} queries ({}, marked ✗)",
-            over.len(),
-            report.queries.len(),
-            over.join(", ")
-        )
-    };
     out.push_str(&format!(
-        "Target of issue 14: a/p ≤ {MAX_A_OVER_P} on every query: {target}.\n\n"
+        "Target of issue 14: a/p ≤ {MAX_A_OVER_P} on every query: {}.\n\n",
+        verdict(&flags)
     ));
-    out.push_str("<details><summary>The SQL of each query (run unchanged by (p))</summary>\n\n| # | Name | SQL |\n|---|---|---|\n");
-    for (i, q) in report.queries.iter().enumerate() {
-        out.push_str(&format!("| {} | {} | `{}` |\n", i + 1, q.name, q.sql));
-    }
-    out.push_str("\n</details>\n");
+    let queries: Vec<(&str, &str)> = report
+        .queries
+        .iter()
+        .map(|q| (q.name.as_str(), q.sql.as_str()))
+        .collect();
+    out.push_str(&sql_details(&queries, "(p)"));
     out
 }
 

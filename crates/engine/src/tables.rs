@@ -31,7 +31,7 @@ use datafusion::prelude::SessionContext;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use searchlight_catalog::files::FileScope;
-use searchlight_catalog::source::{FileFormat, SourceTable, TableLocation};
+use searchlight_catalog::source::{FileFormat, PostgresTable, SourceTable, TableLocation};
 use searchlight_errors::{Error, Result};
 
 use crate::files::{
@@ -229,27 +229,31 @@ pub(crate) struct ListedTable<'a> {
     pub live: bool,
 }
 
-/// Where a LOCAL_FILES table's files are; `None` for a table elsewhere.
-fn file_location(table: &SourceTable) -> Option<FileLocation<'_>> {
-    let TableLocation::Files {
-        path,
-        format,
-        in_memory,
-        connection_id,
-        scope,
-    } = &table.location
-    else {
-        return None;
-    };
-    Some(FileLocation {
-        path,
-        format: *format,
-        in_memory: *in_memory,
-        connection_id,
-        scope,
-        // Messages name the files as the TML does; the log has where they are.
-        shown: scope.shown(path),
-    })
+/// Where a table's rows are, as this module reads them.
+enum Location<'a> {
+    Files(FileLocation<'a>),
+    Postgres(&'a PostgresTable),
+}
+
+fn location(table: &SourceTable) -> Location<'_> {
+    match &table.location {
+        TableLocation::Files {
+            path,
+            format,
+            in_memory,
+            connection_id,
+            scope,
+        } => Location::Files(FileLocation {
+            path,
+            format: *format,
+            in_memory: *in_memory,
+            connection_id,
+            scope,
+            // Messages name the files as the TML does; the log has where they are.
+            shown: scope.shown(path),
+        }),
+        TableLocation::Postgres(postgres) => Location::Postgres(postgres),
+    }
 }
 
 /// The parts of a [`TableLocation::Files`].
@@ -283,7 +287,7 @@ impl FileLocation<'_> {
 /// Lists the files of one table instance now, each checked against its file scope. A
 /// database table has none: it is live.
 pub(crate) async fn list_table(table: &SourceTable) -> Result<ListedTable<'_>> {
-    let Some(location) = file_location(table) else {
+    let Location::Files(location) = location(table) else {
         return Ok(ListedTable {
             table,
             files: Vec::new(),
@@ -316,12 +320,9 @@ pub(crate) async fn open_table(
     listed: ListedTable<'_>,
 ) -> Result<OpenedTable> {
     let ListedTable { table, files, .. } = listed;
-    let location = match (&table.location, file_location(table)) {
-        (TableLocation::Postgres(postgres), _) => return databases.open(table, postgres).await,
-        (_, Some(location)) => location,
-        (TableLocation::Files { .. }, None) => {
-            return Err(Error::internal("a file table without its location"));
-        }
+    let location = match location(table) {
+        Location::Files(location) => location,
+        Location::Postgres(postgres) => return databases.open(table, postgres).await,
     };
     let (path, format, shown) = (location.path, location.format, location.shown.clone());
     let unavailable = |reason: String| location.unavailable(table, reason);

@@ -195,12 +195,7 @@ async fn postgres_worksheets_answer_as_files_do(store: StoreKind) {
             answer["totalRowCount"], expected["totalRowCount"],
             "{query}"
         );
-        let rows: Vec<Vec<Value>> = expected["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| row.as_array().unwrap().clone())
-            .collect();
+        let rows = rows_of(&expected);
         assert_rows(&answer["data"], &rows, query);
     }
     // A pinboard with a runtime filter.
@@ -218,12 +213,7 @@ async fn postgres_worksheets_answer_as_files_do(store: StoreKind) {
         expected.as_object().unwrap().len()
     );
     for (viz, expected) in expected.as_object().unwrap() {
-        let rows: Vec<Vec<Value>> = expected["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| row.as_array().unwrap().clone())
-            .collect();
+        let rows = rows_of(expected);
         assert_rows(&answer[viz]["data"], &rows, viz);
     }
     warehouse.drop().await;
@@ -391,6 +381,11 @@ both_stores!(
     explain_shows_the_statement_postgres_receives,
     importing_a_table_checks_the_database,
 );
+
+/// The rows (`data`) of a COMPACT answer.
+fn rows_of(answer: &Value) -> Vec<Vec<Value>> {
+    serde_json::from_value(answer["data"].clone()).expect("rows of values")
+}
 
 /// The code blocks of the README's PostgreSQL example, in order: `(language, text)`.
 fn readme_example() -> Vec<(String, String)> {
